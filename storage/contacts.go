@@ -1,0 +1,38 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Contact is a person a line talks to.
+type Contact struct {
+	ID  string     // assigned by the store; stable; not personal data
+	Ref ContactRef // sealed at rest
+
+	Name     string            // profile name; sealed
+	Language string            // BCP 47 tag the person chose, e.g. "ar"
+	Fields   map[string]string // answers saved by flows (city, household size...); sealed
+
+	LastInboundAt time.Time // the person's last message: the 24-hour window opens here
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64 // bumped by every write; Update compares it
+}
+
+// Contacts keeps the people a line talks to.
+type Contacts interface {
+	// Touch returns the contact for ref, creating it if absent, and moves
+	// LastInboundAt forward to at (never back).
+	Touch(ctx context.Context, ref ContactRef, at time.Time) (Contact, error)
+	// Get finds a contact by reference. ErrNotFound if absent.
+	Get(ctx context.Context, ref ContactRef) (Contact, error)
+	// GetByID finds a contact by id. ErrNotFound if absent.
+	GetByID(ctx context.Context, id string) (Contact, error)
+	// Update writes Name, Language and Fields if c.Version is still the
+	// stored version (ErrConflict otherwise) and returns the new record.
+	Update(ctx context.Context, c Contact, now time.Time) (Contact, error)
+	// List iterates over all contacts in creation order, for segments and
+	// exports.
+	List(ctx context.Context) Seq[Contact]
+}

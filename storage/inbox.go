@@ -1,0 +1,84 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// InboxItem is one event offered to the inbox.
+type InboxItem struct {
+	// Key deduplicates: an item whose key the inbox has seen (within the
+	// retention kept by Purge) is not stored again.
+	Key string
+	// Partition orders: items of one partition are claimed one at a time and
+	// in the order they were put. The runtime uses the contact's channel and
+	// identifier; it is personal data and backends store it hashed.
+	Partition string
+	// Payload is the serialised event. It is personal data and backends
+	// store it sealed.
+	Payload []byte
+	// At is when the event happened, for operators; order is the order of Put.
+	At time.Time
+}
+
+// Claimed is an inbox item leased to a worker.
+type Claimed struct {
+	InboxItem
+	Seq        int64     // the inbox's id for the item; Ack and Nack take it
+	Attempts   int       // how many times it was claimed, this one included
+	LeaseUntil time.Time // the lease ends then unless acked or nacked
+	LastError  string    // the reason given by the last Nack (no personal data)
+}
+
+// PutResult says, for each item of a Put, whether it was new.
+type PutResult struct {
+	Fresh []bool // Fresh[i] is false when items[i] was a duplicate
+}
+
+// Inbox is the durable, deduplicated intake of events.
+//
+// The rules every backend keeps:
+//   - Put stores a batch atomically: all new items or none.
+//   - Claim never leases two items of one partition at once, and never leases
+//     an item while an earlier item of its partition is neither acked nor
+//     dead-lettered: one contact's events are handled one at a time, in order.
+//   - An item whose lease ended without Ack or Nack can be claimed again (the
+//     worker died); Attempts counts every claim.
+//   - Acked items keep their key for deduplication until Purge removes keys
+//     older than its cutoff; their payload is dropped at once.
+type Inbox interface {
+	// Put adds items, skipping those whose key was seen; it returns only when
+	// the new items are durable.
+	Put(ctx context.Context, items []InboxItem, now time.Time) (PutResult, error)
+	// Claim leases up to max items whose partitions are free, oldest first,
+	// to owner until now+lease. An empty result is not an error.
+	Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]Claimed, error)
+	// Ack marks an item done. ErrLeaseLost if owner no longer holds it.
+	Ack(ctx context.Context, owner string, seq int64) error
+	// Nack releases an item for a retry no earlier than retryAt, keeping its
+	// partition blocked until then, and records reason (no personal data).
+	Nack(ctx context.Context, owner string, seq int64, retryAt time.Time, reason string) error
+	// DeadLetter sets an item aside for an operator with reason, and frees
+	// its partition so the contact's later events go on.
+	DeadLetter(ctx context.Context, owner string, seq int64, reason string) error
+	// Extend pushes the lease of an item still held by owner to now+lease.
+	Extend(ctx context.Context, owner string, seq int64, lease time.Duration, now time.Time) error
+	// DeadLetters lists dead-lettered items, oldest first.
+	DeadLetters(ctx context.Context, limit int) ([]Claimed, error)
+	// Requeue puts a dead-lettered item back at the end of its partition's
+	// queue with its attempts reset.
+	Requeue(ctx context.Context, seq int64) error
+	// Purge forgets the keys of items acked before cutoff. Keep them at least
+	// 14 days: Meta retries a delivery for up to 7.
+	Purge(ctx context.Context, cutoff time.Time) (int, error)
+	// Stats counts items by state, for metrics and health checks.
+	Stats(ctx context.Context) (InboxStats, error)
+}
+
+// InboxStats counts inbox items.
+type InboxStats struct {
+	Pending int // waiting to be claimed (including those waiting for a retry)
+	Leased  int
+	Dead    int
+	Done    int // acked, key still kept for deduplication
+}

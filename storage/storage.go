@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+// Sentinel errors. Backends wrap them with %w; callers use errors.Is.
+var (
+	// ErrNotFound: no record matches.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrConflict: a compare-and-swap lost (the record changed since it was
+	// read) or a unique key already exists.
+	ErrConflict = errors.New("storage: conflict")
+	// ErrLeaseLost: an inbox item is no longer leased to the caller (the
+	// lease expired and another worker claimed it).
+	ErrLeaseLost = errors.New("storage: lease lost")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("storage: closed")
+	// ErrInvalid: the record is malformed (an empty key, a negative limit).
+	// Backends wrap it in a *FieldError naming the field.
+	ErrInvalid = errors.New("storage: invalid")
+	// ErrCorrupt: a sealed value could not be opened (wrong key, tampered
+	// or truncated data). Never garbage text.
+	ErrCorrupt = errors.New("storage: corrupt sealed value")
+	// ErrErased: the contact was erased; their content is gone.
+	ErrErased = errors.New("storage: erased")
+	// ErrSchemaTooNew: the database was written by a newer version of the
+	// code than the one opening it.
+	ErrSchemaTooNew = errors.New("storage: schema is newer than this code")
+)
+
+// FieldError says which field of a record is wrong. It matches ErrInvalid.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("storage: %s %s", e.Field, e.Problem) }
+
+// Is makes a FieldError match ErrInvalid.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// ContactRef names a person: the channel and their identifier there (a phone
+// number or a business-scoped user id). It is personal data: backends store
+// it sealed and look it up through a keyed hash. String masks it.
+type ContactRef struct {
+	Channel    string
+	Identifier string
+}
+
+// String masks the identifier.
+func (r ContactRef) String() string {
+	id := []rune(r.Identifier)
+	if len(id) < 8 {
+		return r.Channel + ":***"
+	}
+	return r.Channel + ":***" + string(id[len(id)-2:])
+}
+
+// Validate reports an empty channel or identifier.
+func (r ContactRef) Validate() error {
+	if r.Channel == "" {
+		return &FieldError{Field: "contact.channel", Problem: "is empty"}
+	}
+	if r.Identifier == "" {
+		return &FieldError{Field: "contact.identifier", Problem: "is empty"}
+	}
+	return nil
+}
+
+// Store gives access to every aggregate of one line's (or one tenant's)
+// storage. Implementations are safe for concurrent use.
+type Store interface {
+	Inbox() Inbox
+	Contacts() Contacts
+	Consent() ConsentLog
+	Sessions() Sessions
+	Messages() Messages
+	Tickets() Tickets
+	Broadcasts() Broadcasts
+	Audit() Audit
+	Staff() Staff
+	// Erase removes everything held about the contact in every aggregate:
+	// the contact record, messages, sessions, inbox items still pending,
+	// ticket notes and broadcast parameters; sealing backends destroy the
+	// contact's data key. Consent events stay, as the minimal tombstone (keyed
+	// hash, states, notice versions, times), and are not content. Erasing an
+	// unknown contact is not an error.
+	Erase(ctx context.Context, ref ContactRef) error
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Seq is a convenience alias for the iterators that list records page by
+// page. Iteration stops at the first error, which is yielded.
+type Seq[T any] = iter.Seq2[T, error]
