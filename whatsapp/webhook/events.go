@@ -1,0 +1,301 @@
+package webhook
+
+import (
+	"iter"
+	"strconv"
+
+	"github.com/impactchat/impactchat/chat"
+)
+
+// Problem is something in a notification that was kept but could not be
+// read fully, or could not become a chat.Event. It names where it is and
+// why, never the content.
+type Problem struct {
+	Path   string // e.g. "entry[0].changes[1].value.statuses[2]"
+	Reason string // e.g. `state "deleted" is not a delivery state`
+}
+
+func (p Problem) String() string { return p.Path + ": " + p.Reason }
+
+// Changes yields every change of every entry, in order.
+func (n *Notification) Changes() iter.Seq[*Change] {
+	return func(yield func(*Change) bool) {
+		for i := range n.Entries {
+			for j := range n.Entries[i].Changes {
+				if !yield(&n.Entries[i].Changes[j]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Events converts the inbound messages and delivery statuses of every entry
+// and change to chat events, in the order they appear.
+//
+// A message becomes a chat.Message from chat.Address{Channel: "whatsapp",
+// Line: the phone number id, Contact: the phone number, or the
+// business-scoped user id when no phone number is given}. Its Kind follows
+// the message type; types the chat vocabulary has no word for (flow
+// replies, edits, revokes, unsupported types) become chat.KindUnknown with
+// the message in Raw. A status becomes a chat.Status.
+//
+// An event whose key was already produced by the same notification is left
+// out (Meta sometimes repeats a message within a batch). Messages and
+// statuses that cannot form a valid event (no id, no sender, a state such as
+// the legacy "deleted") are left out and reported by Problems. Everything
+// else in the notification (template and account updates, user
+// preferences, echoes, value-level errors) is reachable through Entries.
+func (n *Notification) Events() []chat.Event {
+	evs, _ := n.convert(false)
+	return evs
+}
+
+// Problems reports what Parse kept without reading it fully (a member of
+// the wrong JSON type) and what Events left out, with where and why.
+func (n *Notification) Problems() []Problem {
+	_, ps := n.convert(true)
+	return ps
+}
+
+func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
+	var (
+		evs  []chat.Event
+		ps   []Problem
+		seen map[string]struct{}
+	)
+	report := func(path, reason string) {
+		if wantProblems && reason != "" {
+			ps = append(ps, Problem{Path: path, Reason: reason})
+		}
+	}
+	add := func(path string, e chat.Event) {
+		if err := e.Validate(); err != nil {
+			report(path, err.Error())
+			return
+		}
+		k := e.Key()
+		if _, dup := seen[k]; dup {
+			return
+		}
+		if seen == nil {
+			seen = make(map[string]struct{}, 4)
+		}
+		seen[k] = struct{}{}
+		evs = append(evs, e)
+	}
+	report("notification", n.problem)
+	for i := range n.Entries {
+		e := &n.Entries[i]
+		ep := ""
+		if wantProblems {
+			ep = "entry[" + strconv.Itoa(i) + "]"
+		}
+		report(ep, e.problem)
+		for j := range e.Changes {
+			c := &e.Changes[j]
+			cp := ""
+			if wantProblems {
+				cp = ep + ".changes[" + strconv.Itoa(j) + "]"
+			}
+			report(cp, c.problem)
+			v, ok := c.Value.(*MessagesValue)
+			if !ok {
+				continue
+			}
+			line := string(v.Metadata.PhoneNumberID)
+			for k := range v.Messages {
+				m := &v.Messages[k]
+				mp := ""
+				if wantProblems {
+					mp = cp + ".value.messages[" + strconv.Itoa(k) + "]"
+				}
+				report(mp, m.problem)
+				add(mp, chat.Event{Message: chatMessage(line, v.Contacts, m)})
+			}
+			for k := range v.Statuses {
+				s := &v.Statuses[k]
+				sp := ""
+				if wantProblems {
+					sp = cp + ".value.statuses[" + strconv.Itoa(k) + "]"
+				}
+				report(sp, s.problem)
+				st := chatStatus(line, s)
+				if !st.State.Known() {
+					report(sp, "state "+safeWord(s.Status)+" is not a delivery state")
+					continue
+				}
+				add(sp, chat.Event{Status: st})
+			}
+			if wantProblems {
+				for k := range v.MessageEchoes {
+					report(cp+".value.message_echoes["+strconv.Itoa(k)+"]", v.MessageEchoes[k].problem)
+				}
+			}
+		}
+	}
+	return evs, ps
+}
+
+// chatMessage converts one inbound message.
+func chatMessage(line string, contacts []Contact, m *Message) *chat.Message {
+	out := &chat.Message{
+		ID: string(m.ID),
+		From: chat.Address{
+			Channel: chat.ChannelWhatsApp,
+			Line:    line,
+			Contact: sender(m),
+		},
+		Time: m.Timestamp.Time(),
+		Kind: chat.KindUnknown,
+		Raw:  m.Raw,
+	}
+	if c := contactFor(contacts, m); c != nil {
+		out.ProfileName = c.Profile.Name
+		if out.From.Contact == "" {
+			out.From.Contact = contactID(c)
+		}
+	}
+	if m.Context != nil {
+		out.ReplyTo = string(m.Context.ID)
+		out.Forwarded = m.Context.Forwarded
+		out.FrequentlyForwarded = m.Context.FrequentlyForwarded
+	}
+	switch m.Type {
+	case TypeText:
+		if m.Text != nil {
+			out.Kind, out.Text = chat.KindText, m.Text.Body
+		}
+	case TypeImage, TypeAudio, TypeVideo, TypeDocument, TypeSticker:
+		if md := m.Media(); md != nil {
+			out.Kind = chat.Kind(m.Type)
+			out.Text = md.Caption
+			out.Attachment = &chat.Attachment{
+				ID:       string(md.ID),
+				URL:      md.URL,
+				MIMEType: md.MIMEType,
+				SHA256:   md.SHA256,
+				Filename: md.Filename,
+				Voice:    md.Voice,
+				Animated: md.Animated,
+			}
+		}
+	case TypeLocation:
+		if l := m.Location; l != nil {
+			out.Kind = chat.KindLocation
+			out.Location = &chat.Location{
+				Latitude:  float64(l.Latitude),
+				Longitude: float64(l.Longitude),
+				Name:      l.Name,
+				Address:   l.Address,
+				URL:       l.URL,
+			}
+		}
+	case TypeContacts:
+		out.Kind = chat.KindContacts
+	case TypeInteractive:
+		if it := m.Interactive; it != nil {
+			var r *Reply
+			switch it.Type {
+			case "button_reply":
+				r = it.ButtonReply
+			case "list_reply":
+				r = it.ListReply
+			}
+			if r != nil {
+				out.Kind, out.Choice, out.Text = chat.KindChoice, r.ID, r.Title
+			}
+		}
+	case TypeButton:
+		if m.Button != nil {
+			out.Kind, out.Choice, out.Text = chat.KindChoice, m.Button.Payload, m.Button.Text
+		}
+	case TypeReaction:
+		if m.Reaction != nil {
+			out.Kind, out.Text = chat.KindReaction, m.Reaction.Emoji
+			out.ReplyTo = string(m.Reaction.MessageID)
+		}
+	case TypeOrder:
+		out.Kind = chat.KindOrder
+		if m.Order != nil {
+			out.Text = m.Order.Text
+		}
+	case TypeSystem:
+		out.Kind = chat.KindSystem
+		if m.System != nil {
+			out.Text = m.System.Body
+		}
+	}
+	return out
+}
+
+// sender is the person's identifier: the phone number, or the
+// business-scoped user id when no number is given.
+func sender(m *Message) string {
+	if m.From != "" {
+		return string(m.From)
+	}
+	return string(m.FromUserID)
+}
+
+// contactFor finds the contact entry of the message's sender: by phone
+// number or business-scoped user id, else the only contact present.
+func contactFor(contacts []Contact, m *Message) *Contact {
+	for i := range contacts {
+		c := &contacts[i]
+		if (m.From != "" && c.WaID == m.From) || (m.FromUserID != "" && c.UserID == m.FromUserID) {
+			return c
+		}
+	}
+	if len(contacts) == 1 {
+		return &contacts[0]
+	}
+	return nil
+}
+
+func contactID(c *Contact) string {
+	if c.WaID != "" {
+		return string(c.WaID)
+	}
+	return string(c.UserID)
+}
+
+// chatStatus converts one delivery status.
+func chatStatus(line string, s *Status) *chat.Status {
+	to := string(s.RecipientID)
+	if to == "" {
+		to = string(s.RecipientUserID)
+	}
+	out := &chat.Status{
+		MessageID: string(s.ID),
+		To:        chat.Address{Channel: chat.ChannelWhatsApp, Line: line, Contact: to},
+		State:     chat.StatusState(s.Status),
+		Time:      s.Timestamp.Time(),
+		Callback:  s.BizOpaqueCallbackData,
+		Raw:       s.Raw,
+	}
+	if len(s.Errors) > 0 {
+		e := &s.Errors[0]
+		out.Error = &chat.StatusError{
+			Code:    int(e.Code),
+			Title:   e.Title,
+			Message: e.Message,
+			Details: e.Detail(),
+		}
+	}
+	return out
+}
+
+// safeWord quotes s when it is a short lowercase word (a state or a type
+// name), so that a reason never carries content from the payload.
+func safeWord(s string) string {
+	if s == "" || len(s) > 32 {
+		return "(omitted)"
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return "(omitted)"
+		}
+	}
+	return strconv.Quote(s)
+}

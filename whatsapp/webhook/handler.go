@@ -1,0 +1,318 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/impactchat/impactchat/chat"
+)
+
+// Sink receives the events of a verified delivery. Accept must return nil
+// only once the events are durable (stored, or queued somewhere that
+// survives a crash): the handler acknowledges the delivery to Meta only
+// then. *chat.Server satisfies it.
+//
+// Meta delivers at least once, so Accept receives the same events again when
+// a delivery is retried, and must deduplicate them by chat.Event.Key.
+type Sink interface {
+	Accept(ctx context.Context, events []chat.Event) error
+}
+
+// SinkFunc adapts a function to the Sink interface.
+type SinkFunc func(ctx context.Context, events []chat.Event) error
+
+// Accept calls f.
+func (f SinkFunc) Accept(ctx context.Context, events []chat.Event) error { return f(ctx, events) }
+
+// DefaultMaxBodyBytes bounds a delivery's body when Config.MaxBodyBytes is
+// zero: Meta sends at most 3 MB; the rest is margin.
+const DefaultMaxBodyBytes = 3<<20 + 512<<10
+
+// maxChallenge bounds the hub.challenge the handshake echoes.
+const maxChallenge = 1024
+
+// Configuration errors returned by NewHandler, besides ErrNoSecret.
+var (
+	// ErrNoVerifyToken means Config.VerifyToken is empty.
+	ErrNoVerifyToken = errors.New("webhook: no verify token configured")
+	// ErrNoSink means the sink is nil.
+	ErrNoSink = errors.New("webhook: no sink")
+)
+
+// App is one Meta app whose deliveries the handler accepts.
+type App struct {
+	// Secrets are the app secrets that may sign its deliveries: one, or two
+	// while rotating.
+	Secrets []string
+	// Lines are the phone number ids this app may report on. A delivery
+	// signed by this app that names another line is refused with 403 (and
+	// retried by Meta, so correcting the configuration recovers it). Empty
+	// means any line.
+	Lines []string
+}
+
+// Config configures NewHandler. Secrets or Apps, and VerifyToken, are
+// required.
+type Config struct {
+	// Secrets are app secrets any of which may sign a delivery for any line:
+	// one app secret, or the old and the new one during a rotation.
+	Secrets []string
+	// Apps add apps whose deliveries may name only their own lines, for one
+	// endpoint shared by several apps.
+	Apps []App
+	// VerifyToken is the token set in the app dashboard, checked by the
+	// subscription handshake (GET).
+	VerifyToken string
+	// MaxBodyBytes bounds a delivery; larger bodies get 413. Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives one line per refused delivery and per problem, with
+	// ids, counts and reasons only: never a phone number, a name or a
+	// message. Nil discards.
+	Logger *slog.Logger
+	// OnNotification, when set, is called with every verified notification
+	// after the sink accepted its events. It is the way to template,
+	// account and quality updates, user preferences and echoes. A non-nil
+	// error answers 503 so that Meta retries the whole delivery: it must be
+	// idempotent, as Accept is.
+	OnNotification func(ctx context.Context, n *Notification) error
+}
+
+// NewHandler returns the http.Handler for a WhatsApp webhook. It serves
+// whatever path it is mounted on:
+//
+//   - GET: the subscription handshake. With hub.mode=subscribe and the
+//     verify token (compared in constant time) it answers 200 with
+//     hub.challenge as text/plain; otherwise 403.
+//   - POST: a delivery. It reads at most MaxBodyBytes (413 beyond), verifies
+//     X-Hub-Signature-256 over the raw bytes (401 when missing, malformed or
+//     wrong), parses (400 when the signed body is not a JSON object), checks
+//     the lines of the signing app (403), hands every event of the delivery to
+//     sink.Accept in one call and answers 200 only once Accept returned nil;
+//     503 otherwise, so that Meta delivers it again and nothing is lost.
+//   - Anything else: 405.
+//
+// NewHandler fails closed: no secret, an empty secret, an empty verify token
+// or a nil sink is an error, never "skip verification".
+func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
+	if sink == nil {
+		return nil, ErrNoSink
+	}
+	if cfg.VerifyToken == "" {
+		return nil, fmt.Errorf("webhook: config.VerifyToken: %w", ErrNoVerifyToken)
+	}
+	if cfg.MaxBodyBytes < 0 {
+		return nil, fmt.Errorf("webhook: config.MaxBodyBytes is %d; it must be positive, or zero for the default", cfg.MaxBodyBytes)
+	}
+	if len(cfg.Secrets) == 0 && len(cfg.Apps) == 0 {
+		return nil, fmt.Errorf("webhook: config.Secrets and config.Apps are empty: %w", ErrNoSecret)
+	}
+	h := &handler{
+		max:    cfg.MaxBodyBytes,
+		log:    cfg.Logger,
+		sink:   sink,
+		notify: cfg.OnNotification,
+		token:  sha256.Sum256([]byte(cfg.VerifyToken)),
+	}
+	if h.max == 0 {
+		h.max = DefaultMaxBodyBytes
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	apps := append([]App{{Secrets: cfg.Secrets}}, cfg.Apps...)
+	for i, app := range apps {
+		field := "config.Secrets"
+		if i > 0 {
+			field = "config.Apps[" + strconv.Itoa(i-1) + "].Secrets"
+			if len(app.Secrets) == 0 {
+				return nil, fmt.Errorf("webhook: %s is empty: %w", field, ErrNoSecret)
+			}
+		}
+		var lines map[string]struct{}
+		if len(app.Lines) > 0 {
+			lines = make(map[string]struct{}, len(app.Lines))
+			for _, l := range app.Lines {
+				lines[l] = struct{}{}
+			}
+		}
+		for j, s := range app.Secrets {
+			if s == "" {
+				return nil, fmt.Errorf("webhook: %s[%d] is empty: %w", field, j, ErrNoSecret)
+			}
+			h.secrets = append(h.secrets, s)
+			h.lines = append(h.lines, lines)
+		}
+	}
+	return h, nil
+}
+
+type handler struct {
+	secrets []string
+	lines   []map[string]struct{} // per secret: the lines its app may name; nil for any
+	token   [sha256.Size]byte
+	max     int64
+	log     *slog.Logger
+	sink    Sink
+	notify  func(context.Context, *Notification) error
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		h.deliver(w, r)
+	case http.MethodGet:
+		h.handshake(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		reply(w, http.StatusMethodNotAllowed)
+	}
+}
+
+func (h *handler) handshake(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	got := sha256.Sum256([]byte(q.Get("hub.verify_token")))
+	challenge := q.Get("hub.challenge")
+	tokenOK := subtle.ConstantTimeCompare(got[:], h.token[:]) == 1
+	if q.Get("hub.mode") != "subscribe" || !tokenOK || challenge == "" || len(challenge) > maxChallenge {
+		h.log.WarnContext(r.Context(), "webhook: handshake refused",
+			slog.String("mode", q.Get("hub.mode")), slog.Bool("token_ok", tokenOK),
+			slog.Int("challenge_len", len(challenge)))
+		reply(w, http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, challenge)
+	h.log.InfoContext(r.Context(), "webhook: subscription verified")
+}
+
+// bufPool recycles request buffers; Parse copies what it keeps.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuffer = 64 << 10
+
+func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.ContentLength > h.max {
+		h.log.WarnContext(ctx, "webhook: delivery too large", slog.Int64("bytes", r.ContentLength), slog.Int64("limit", h.max))
+		reply(w, http.StatusRequestEntityTooLarge)
+		return
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+	}()
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.max)); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.log.WarnContext(ctx, "webhook: delivery too large", slog.Int64("limit", h.max))
+			reply(w, http.StatusRequestEntityTooLarge)
+			return
+		}
+		h.log.WarnContext(ctx, "webhook: reading delivery failed", slog.Any("error", err))
+		reply(w, http.StatusBadRequest)
+		return
+	}
+	body := buf.Bytes()
+
+	app, err := verify(body, r.Header.Get(SignatureHeader), h.secrets)
+	if err != nil {
+		h.log.WarnContext(ctx, "webhook: delivery refused", slog.String("reason", err.Error()), slog.Int("bytes", len(body)))
+		reply(w, http.StatusUnauthorized)
+		return
+	}
+	n, err := Parse(body)
+	if err != nil {
+		h.log.WarnContext(ctx, "webhook: signed delivery is not a notification", slog.Int("bytes", len(body)))
+		reply(w, http.StatusBadRequest)
+		return
+	}
+	if line, ok := h.allowed(app, n); !ok {
+		h.log.ErrorContext(ctx, "webhook: delivery names a line its app is not configured for", slog.String("line", line))
+		reply(w, http.StatusForbidden)
+		return
+	}
+	events, problems := n.convert(true)
+	h.logDetails(ctx, n, problems)
+	if len(events) > 0 {
+		if err := h.sink.Accept(ctx, events); err != nil {
+			h.log.ErrorContext(ctx, "webhook: sink refused delivery; asking Meta to retry", slog.Int("events", len(events)), slog.Any("error", err))
+			reply(w, http.StatusServiceUnavailable)
+			return
+		}
+	}
+	if h.notify != nil {
+		if err := h.notify(ctx, n); err != nil {
+			h.log.ErrorContext(ctx, "webhook: notification callback failed; asking Meta to retry", slog.Any("error", err))
+			reply(w, http.StatusServiceUnavailable)
+			return
+		}
+	}
+	h.log.DebugContext(ctx, "webhook: delivery accepted", slog.Int("events", len(events)))
+	w.WriteHeader(http.StatusOK)
+}
+
+// allowed reports whether every line named by n may be reported on by the
+// app whose secret (index) signed it, and if not, the first line that may
+// not.
+func (h *handler) allowed(secret int, n *Notification) (string, bool) {
+	lines := h.lines[secret]
+	if lines == nil {
+		return "", true
+	}
+	for c := range n.Changes() {
+		if v, ok := c.Value.(*MessagesValue); ok {
+			line := string(v.Metadata.PhoneNumberID)
+			if _, ok := lines[line]; !ok {
+				return line, false
+			}
+		}
+	}
+	return "", true
+}
+
+// logDetails logs what the handler accepted but could not turn into events,
+// and the errors Meta reported: paths, codes and reasons, never content.
+func (h *handler) logDetails(ctx context.Context, n *Notification, problems []Problem) {
+	for _, p := range problems {
+		h.log.WarnContext(ctx, "webhook: kept without converting", slog.String("path", p.Path), slog.String("reason", p.Reason))
+	}
+	for c := range n.Changes() {
+		v, ok := c.Value.(*MessagesValue)
+		if !ok {
+			if c.Value == nil {
+				h.log.DebugContext(ctx, "webhook: field without a type", slog.String("field", c.Field))
+			}
+			continue
+		}
+		for _, e := range v.Errors {
+			h.log.WarnContext(ctx, "webhook: Meta reported an error",
+				slog.String("line", string(v.Metadata.PhoneNumberID)),
+				slog.Int64("code", int64(e.Code)), slog.String("title", e.Title))
+		}
+	}
+}
+
+func reply(w http.ResponseWriter, code int) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, http.StatusText(code)+"\n")
+}
