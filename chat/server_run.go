@@ -1,0 +1,538 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+)
+
+// ErrNoSender is returned by a Replier of a Server built without WithSender.
+var ErrNoSender = errors.New("chat: reply: the server has no sender (use WithSender)")
+
+// ErrServerStarted is returned by Run when it is called a second time.
+var ErrServerStarted = errors.New("chat: run: the server was already started")
+
+const (
+	// graceAfterCancel is how long Run waits, after cancelling the contexts
+	// of handlers still in flight at the drain deadline, for them to return.
+	graceAfterCancel = time.Second
+	// settleTimeout bounds each Ack, Nack and DeadLetter call.
+	settleTimeout = 10 * time.Second
+	// maxReason bounds the reason stored with a retried or dead-lettered event.
+	maxReason = 500
+	// maxClaimBackoff caps the wait between failed claims.
+	maxClaimBackoff = 30 * time.Second
+)
+
+// Run claims events from the inbox and handles them until ctx is cancelled
+// or Shutdown is called, then drains: it stops claiming, lets the handlers in
+// flight finish (for up to the drain timeout, or until Shutdown's context
+// ends), and cancels the contexts of those still running. An event whose
+// handler did not finish is released for a retry (by this or another
+// replica), so nothing is left half done; a handler that ignores its
+// context's cancellation keeps its event leased, and the event is retried
+// when the lease ends.
+//
+// Run returns nil after a clean stop. It returns an error when the store is
+// closed, or when handlers were still running a second after their contexts
+// were cancelled. A Server runs once.
+func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return ErrServerStarted
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer close(s.done)
+
+	// Handlers get a context that survives the cancellation of ctx, so that
+	// they can finish during the drain; it ends at the drain deadline.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	r := &runState{
+		work:     work,
+		finished: make(chan struct{}, 1),
+		flights:  make(map[int64]*flight),
+	}
+	keeperDone := make(chan struct{})
+	go func() {
+		defer close(keeperDone)
+		s.keepLeases(r)
+	}()
+
+	s.log.LogAttrs(ctx, slog.LevelInfo, "chat: server running",
+		slog.String("owner", s.owner), slog.Int("workers", s.workers))
+	runErr := s.dispatch(ctx, r)
+	s.stop()
+
+	// Drain.
+	allDone := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(allDone)
+	}()
+	var deadline <-chan time.Time
+	s.mu.Lock()
+	viaShutdown := s.shutdown
+	s.mu.Unlock()
+	if !viaShutdown {
+		t := time.NewTimer(s.drain)
+		defer t.Stop()
+		deadline = t.C
+	}
+	select {
+	case <-allDone:
+	case <-deadline:
+	case <-s.force:
+	}
+	cancelWork()
+	<-keeperDone
+	select {
+	case <-allDone:
+	default:
+		t := time.NewTimer(graceAfterCancel)
+		defer t.Stop()
+		select {
+		case <-allDone:
+		case <-t.C:
+			n := r.inFlight()
+			s.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "chat: handlers did not return after cancellation",
+				slog.Int("in_flight", n))
+			if runErr == nil {
+				runErr = fmt.Errorf("chat: run: %d handlers still running after cancellation; their events are retried when their leases end", n)
+			}
+		}
+	}
+	s.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "chat: server stopped", slog.String("owner", s.owner))
+	return runErr
+}
+
+// Shutdown stops the Server gracefully: it stops claiming, waits for the
+// handlers in flight to finish, and returns when Run has returned. If ctx
+// ends first, the handlers' contexts are cancelled (their events are
+// released for a retry) and Shutdown returns ctx's error once Run has
+// returned. Calling Shutdown before Run makes Run return at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	running := s.running
+	s.mu.Unlock()
+	s.stop()
+	if !running {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.forceOnce.Do(func() { close(s.force) })
+		<-s.done
+		return ctx.Err()
+	}
+}
+
+func (s *Server) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
+// runState is what one Run shares with its workers.
+type runState struct {
+	work     context.Context // parent of every handler's context
+	finished chan struct{}   // a worker finished: partitions may have freed up
+	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	flights map[int64]*flight
+	ticks   int64 // lease keeper ticks so far
+}
+
+func (r *runState) inFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.flights)
+}
+
+// flight is one claimed event being handled.
+type flight struct {
+	c      storage.Claimed
+	ctx    context.Context
+	cancel context.CancelFunc
+	born   int64       // the lease keeper tick it started at
+	lost   atomic.Bool // the lease was lost: another worker may hold the event
+}
+
+// dispatch claims events while there are idle workers, until ctx ends, the
+// Server is stopped, or the store is closed.
+func (s *Server) dispatch(ctx context.Context, r *runState) error {
+	sem := make(chan struct{}, s.workers)
+	poll := time.NewTimer(s.poll)
+	defer poll.Stop()
+	failures := 0
+	// wait blocks until there may be work, reporting false when Run must stop.
+	wait := func(d time.Duration, onWake bool) bool {
+		poll.Reset(d)
+		wake := s.wake
+		if !onWake {
+			wake = nil
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-s.stopping:
+			return false
+		case <-wake:
+		case <-r.finished:
+		case <-poll.C:
+		}
+		return true
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.stopping:
+			return nil
+		default:
+		}
+		free := s.workers - len(sem)
+		if free <= 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.stopping:
+				return nil
+			case <-r.finished:
+			}
+			continue
+		}
+		n := min(free, s.batch)
+		items, err := s.claim(r.work, n)
+		if err != nil {
+			if errors.Is(err, storage.ErrClosed) {
+				s.log.LogAttrs(ctx, slog.LevelError, "chat: store closed; stopping", slog.String("error", err.Error()))
+				return fmt.Errorf("chat: run: %w", err)
+			}
+			failures++
+			backoff := min(s.poll<<min(failures, 16), maxClaimBackoff)
+			s.log.LogAttrs(ctx, slog.LevelWarn, "chat: claim failed",
+				slog.String("error", err.Error()), slog.Int("failures", failures), slog.Duration("retry_in", backoff))
+			if !wait(backoff, false) {
+				return nil
+			}
+			continue
+		}
+		failures = 0
+		for _, c := range items {
+			sem <- struct{}{}
+			s.start(r, c, sem)
+		}
+		if len(items) == n {
+			continue // there may be more
+		}
+		if !wait(s.poll, true) {
+			return nil
+		}
+	}
+}
+
+// claim leases up to n events. The claim is not cancelled with Run's
+// context: a claim the store committed while its caller gave up would leave
+// events leased to nobody until the lease ends.
+func (s *Server) claim(work context.Context, n int) ([]storage.Claimed, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), s.lease)
+	defer cancel()
+	return s.inbox.Claim(ctx, s.owner, n, s.lease, s.now())
+}
+
+func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) {
+	ctx, cancel := context.WithCancel(r.work)
+	f := &flight{c: c, ctx: ctx, cancel: cancel}
+	r.mu.Lock()
+	f.born = r.ticks
+	r.flights[c.Seq] = f
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer func() {
+			cancel()
+			r.mu.Lock()
+			delete(r.flights, c.Seq)
+			r.mu.Unlock()
+			<-sem
+			select {
+			case r.finished <- struct{}{}:
+			default:
+			}
+			r.wg.Done()
+		}()
+		s.process(r, f)
+	}()
+}
+
+// keepLeases extends, every third of the lease, the lease of every event
+// whose handler has been running for at least one such period.
+func (s *Server) keepLeases(r *runState) {
+	t := time.NewTicker(s.lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.work.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		r.ticks++
+		var due []*flight
+		for _, f := range r.flights {
+			if f.born < r.ticks-1 {
+				due = append(due, f)
+			}
+		}
+		r.mu.Unlock()
+		for _, f := range due {
+			if f.ctx.Err() != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(r.work, s.lease/3)
+			err := s.inbox.Extend(ctx, s.owner, f.c.Seq, s.lease, s.now())
+			cancel()
+			switch {
+			case err == nil:
+			case errors.Is(err, storage.ErrLeaseLost):
+				f.lost.Store(true)
+				f.cancel()
+				s.log.LogAttrs(r.work, slog.LevelWarn, "chat: lease lost while handling; the event may be handled again",
+					slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key))
+			case r.work.Err() != nil:
+				return
+			default:
+				s.log.LogAttrs(r.work, slog.LevelWarn, "chat: could not extend a lease",
+					slog.Int64("seq", f.c.Seq), slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+// process handles one claimed event and settles it with the inbox: ack,
+// retry later, release, or dead-letter.
+func (s *Server) process(r *runState, f *flight) {
+	c := f.c
+	start := s.now()
+	ev, err := decodeEvent(c.Payload)
+	if err != nil {
+		s.log.LogAttrs(r.work, slog.LevelError, "chat: inbox item is not a valid event; dead-lettering",
+			slog.Int64("seq", c.Seq), slog.String("key", c.Key), slog.String("reason", err.Error()))
+		if s.settle(r, f, MetricInvalid, func(ctx context.Context) error {
+			return s.inbox.DeadLetter(ctx, s.owner, c.Seq, clipReason(err.Error()))
+		}) {
+			s.metrics.DeadLettered(MetricInvalid)
+		}
+		return
+	}
+	kind := MetricMessage
+	if ev.Status != nil {
+		kind = MetricStatus
+	}
+	err = s.call(f, ev)
+	if f.lost.Load() {
+		return // another worker may hold the event; it is not ours to settle
+	}
+	if err == nil {
+		if s.settle(r, f, kind, func(ctx context.Context) error { return s.inbox.Ack(ctx, s.owner, c.Seq) }) {
+			s.metrics.Handled(kind, s.now().Sub(start))
+		}
+		return
+	}
+	attrs := []slog.Attr{
+		slog.Int64("seq", c.Seq), slog.String("key", c.Key), slog.String("kind", kind),
+		slog.Int("attempt", c.Attempts), slog.String("error", err.Error()),
+	}
+	if r.work.Err() != nil {
+		// Shutting down past the deadline: give the event back at once.
+		s.log.LogAttrs(r.work, slog.LevelInfo, "chat: released an event at shutdown", attrs...)
+		s.settle(r, f, kind, func(ctx context.Context) error {
+			return s.inbox.Nack(ctx, s.owner, c.Seq, s.now(), "released: the server shut down before handling finished")
+		})
+		return
+	}
+	reason := clipReason(fmt.Sprintf("attempt %d of %d: %v", c.Attempts, s.retry.MaxAttempts, err))
+	if c.Attempts >= s.retry.MaxAttempts {
+		s.log.LogAttrs(r.work, slog.LevelError, "chat: handling failed; dead-lettering", attrs...)
+		if s.settle(r, f, kind, func(ctx context.Context) error { return s.inbox.DeadLetter(ctx, s.owner, c.Seq, reason) }) {
+			s.metrics.DeadLettered(kind)
+		}
+		return
+	}
+	delay := s.retry.Delay(c.Attempts)
+	s.log.LogAttrs(r.work, slog.LevelWarn, "chat: handling failed; will retry",
+		append(attrs, slog.Duration("retry_in", delay))...)
+	if s.settle(r, f, kind, func(ctx context.Context) error {
+		return s.inbox.Nack(ctx, s.owner, c.Seq, s.now().Add(delay), reason)
+	}) {
+		s.metrics.Retried(kind)
+	}
+}
+
+// settle runs one Ack, Nack or DeadLetter, retrying a failing store a few
+// times. It reports whether the call succeeded. If it never does, the lease
+// runs out and the event is handled again: at least once, never lost.
+func (s *Server) settle(r *runState, f *flight, kind string, op func(ctx context.Context) error) bool {
+	wait := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.work), settleTimeout)
+		err := op(ctx)
+		cancel()
+		if err == nil {
+			return true
+		}
+		last := try == 3 || errors.Is(err, storage.ErrLeaseLost) || errors.Is(err, storage.ErrClosed)
+		if last {
+			s.log.LogAttrs(context.WithoutCancel(r.work), slog.LevelError,
+				"chat: could not settle an event with the inbox; it will be handled again when its lease ends",
+				slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key), slog.String("kind", kind),
+				slog.String("error", err.Error()))
+			return false
+		}
+		t := time.NewTimer(wait)
+		<-t.C
+		wait *= 4
+	}
+}
+
+// call runs the event through the handlers, turning a panic into an error.
+func (s *Server) call(f *flight, ev Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: describePanic(v)}
+			s.log.LogAttrs(f.ctx, slog.LevelError, "chat: handler panicked",
+				slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key),
+				slog.String("panic", describePanic(v)), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	if ev.Message != nil {
+		return s.handleMessage(f.ctx, ev.Message)
+	}
+	return s.status.HandleStatus(f.ctx, ev.Status)
+}
+
+func (s *Server) handleMessage(ctx context.Context, m *Message) error {
+	at, now := m.Time, s.now()
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	ref := storage.ContactRef{Channel: m.From.Channel, Identifier: m.From.Contact}
+	if _, err := s.contacts.Touch(ctx, ref, at); err != nil {
+		return fmt.Errorf("record last inbound time: %w", err)
+	}
+	return s.handler.Handle(ctx, replier{s: s, to: m.From}, m)
+}
+
+// PanicError is the error a panicking handler is retried and dead-lettered
+// with. Value describes what was passed to panic without quoting it, since
+// it may hold a person's data: its type, or the message of a runtime error.
+type PanicError struct {
+	Value string
+}
+
+func (e *PanicError) Error() string { return "handler panicked: " + e.Value }
+
+func describePanic(v any) string {
+	if re, ok := v.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("value of type %T", v)
+}
+
+func clipReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && (s[cut]&0xC0) == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func decodeEvent(p []byte) (Event, error) {
+	var e Event
+	if err := json.Unmarshal(p, &e); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return e, fmt.Errorf("payload is not JSON (syntax error at byte %d)", se.Offset)
+		case errors.As(err, &te):
+			return e, fmt.Errorf("payload field %q has the wrong type", te.Field)
+		}
+		return e, errors.New("payload does not decode into an event")
+	}
+	if err := e.Validate(); err != nil {
+		return e, fmt.Errorf("payload is not a valid event: %w", err)
+	}
+	return e, nil
+}
+
+// replier answers the person whose message is being handled, through the
+// Server's Sender, and records every reply in storage.Messages.
+type replier struct {
+	s  *Server
+	to Address
+}
+
+func (r replier) Address() Address { return r.to }
+
+func (r replier) Reply(ctx context.Context, m Outgoing) (SendResult, error) {
+	s := r.s
+	if m == nil {
+		return SendResult{}, &FieldError{Field: "reply", Problem: "is nil"}
+	}
+	if s.sender == nil {
+		return SendResult{}, ErrNoSender
+	}
+	res, err := s.sender.Send(ctx, r.to, m)
+	if err != nil {
+		return res, err
+	}
+	s.recordReply(ctx, r.to, m, res)
+	return res, nil
+}
+
+// recordReply logs a sent reply in storage.Messages. A failure is logged and
+// not returned: the person already has the message, and failing the handler
+// would send it again on the retry.
+func (s *Server) recordReply(ctx context.Context, to Address, m Outgoing, res SendResult) {
+	if res.MessageID == "" {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "chat: the sender returned no message id; the reply is not recorded",
+			slog.Any("to", to), slog.String("type", m.Type()))
+		return
+	}
+	at := res.Time
+	if at.IsZero() {
+		at = s.now()
+	}
+	in := IntentFrom(ctx)
+	err := s.messages.Record(ctx, storage.MessageRecord{
+		ID:        res.MessageID,
+		Contact:   storage.ContactRef{Channel: to.Channel, Identifier: to.Contact},
+		Direction: storage.Outbound,
+		Kind:      m.Type(),
+		Body:      OutgoingText(m),
+		Purpose:   string(in.Purpose),
+		Staff:     in.Staff,
+		At:        at,
+	})
+	if err != nil && !errors.Is(err, storage.ErrConflict) {
+		s.log.LogAttrs(ctx, slog.LevelError, "chat: could not record a sent reply; its statuses will not be tracked",
+			slog.String("message_id", res.MessageID), slog.String("error", err.Error()))
+	}
+}
