@@ -18,6 +18,8 @@ type AuditEntry struct {
 
 // Audit is the append-only record of staff actions.
 type Audit interface {
+	// Append stores e. Actor and Action are required; an id that exists is
+	// ErrConflict.
 	Append(ctx context.Context, e AuditEntry) error
 	// List returns entries at or after since, oldest first, at most limit.
 	List(ctx context.Context, since time.Time, limit int) ([]AuditEntry, error)

@@ -49,21 +49,26 @@ type Recipient struct {
 
 // Broadcasts keeps campaigns and their recipients.
 type Broadcasts interface {
-	// Create stores a campaign. ErrConflict if the id exists.
+	// Create stores a campaign with Version 1. ErrConflict if the id exists.
 	Create(ctx context.Context, b Broadcast) error
 	// Get finds a campaign. ErrNotFound if absent.
 	Get(ctx context.Context, id string) (Broadcast, error)
 	// Update writes b if b.Version is still stored (ErrConflict otherwise).
 	Update(ctx context.Context, b Broadcast) (Broadcast, error)
-	// AddRecipients appends a batch atomically; Seq values must be new.
+	// AddRecipients appends a batch atomically; Seq values (from 1) must be
+	// new (ErrConflict otherwise). An empty State is stored as queued.
+	// ErrNotFound if the campaign is unknown.
 	AddRecipients(ctx context.Context, id string, rs []Recipient) error
 	// Recipients lists recipients in state (all when empty) with Seq >
 	// after, in Seq order, at most limit.
 	Recipients(ctx context.Context, id string, state RecipientState, after int64, limit int) ([]Recipient, error)
 	// Transition moves a recipient from state from to r.State, writing
-	// r's other fields; ErrConflict if it is no longer in from.
+	// r's MessageID, Reason, Attempts and UpdatedAt (Contact and Params stay
+	// as added); ErrConflict if it is no longer in from, ErrNotFound if there
+	// is no such recipient.
 	Transition(ctx context.Context, r Recipient, from RecipientState) error
-	// ByMessage finds the recipient a sent message belongs to.
+	// ByMessage finds the recipient a sent message belongs to. ErrNotFound
+	// if none.
 	ByMessage(ctx context.Context, messageID string) (Recipient, error)
 	// Counts returns the number of recipients per state.
 	Counts(ctx context.Context, id string) (map[RecipientState]int, error)

@@ -62,18 +62,23 @@ type ConsentLog interface {
 	// events). ErrConflict otherwise, or if e.ID exists. next.LastEvent must
 	// be e.ID.
 	Append(ctx context.Context, e ConsentEvent, prev string, next ConsentState) error
-	// State returns the contact's current state. ErrNotFound when the
-	// contact has no events.
+	// State returns the contact's current state. ErrNotFound when nothing
+	// was stored for the contact (neither Append nor SaveState).
 	State(ctx context.Context, ref ContactRef) (ConsentState, error)
-	// History returns the contact's events, oldest first.
+	// History returns the contact's events, oldest first (none is not an
+	// error).
 	History(ctx context.Context, ref ContactRef) ([]ConsentEvent, error)
 	// List iterates over every state (including tombstones), for re-consent
 	// after a material notice change, expiry and segments.
 	List(ctx context.Context) Seq[ConsentState]
 	// SaveState replaces a state without an event (prompt counters), under
-	// the same compare on LastEvent as Append.
+	// the same compare on LastEvent as Append; with prev empty it creates the
+	// state of a contact that has no events yet. next.LastEvent must be prev.
+	// The contact is next.Contact, or, when that is empty, the one named by
+	// next.Subject (a tombstone read back after erasure; ErrNotFound if none).
 	SaveState(ctx context.Context, prev string, next ConsentState) error
 	// Forget deletes the contact's ledger and state entirely: only for
 	// declined tombstones past their retention (90 days by default).
+	// Forgetting an unknown subject is not an error.
 	Forget(ctx context.Context, subject string) error
 }

@@ -22,15 +22,16 @@ type Contact struct {
 
 // Contacts keeps the people a line talks to.
 type Contacts interface {
-	// Touch returns the contact for ref, creating it if absent, and moves
-	// LastInboundAt forward to at (never back).
+	// Touch returns the contact for ref, creating it if absent (Version 1,
+	// CreatedAt at), and moves LastInboundAt forward to at (never back).
 	Touch(ctx context.Context, ref ContactRef, at time.Time) (Contact, error)
 	// Get finds a contact by reference. ErrNotFound if absent.
 	Get(ctx context.Context, ref ContactRef) (Contact, error)
 	// GetByID finds a contact by id. ErrNotFound if absent.
 	GetByID(ctx context.Context, id string) (Contact, error)
-	// Update writes Name, Language and Fields if c.Version is still the
-	// stored version (ErrConflict otherwise) and returns the new record.
+	// Update writes Name, Language and Fields of the contact c.ID (c.Ref when
+	// the id is empty) if c.Version is still the stored version (ErrConflict
+	// otherwise; ErrNotFound if absent) and returns the new record.
 	Update(ctx context.Context, c Contact, now time.Time) (Contact, error)
 	// List iterates over all contacts in creation order, for segments and
 	// exports.

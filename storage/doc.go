@@ -25,4 +25,17 @@
 // bodies, profile names, identifiers, contact fields and session state are
 // sealed with a per-contact key, so that erasing a contact makes every copy of
 // their content unreadable.
+//
+// Conventions every backend keeps:
+//
+//   - Records go in and come out as copies: a backend never keeps or hands
+//     out a caller's slice or map.
+//   - Wherever a call takes a limit, zero means no limit and a negative one
+//     is [ErrInvalid].
+//   - Bad input is a [*FieldError] naming the field (it matches [ErrInvalid]),
+//     and nothing stored changes.
+//   - After Close every call fails with [ErrClosed].
+//   - Calls that write a time take it from the caller (a now argument or a
+//     field of the record); where neither is given, the backend's clock fills
+//     a zero time.
 package storage

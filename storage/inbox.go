@@ -51,9 +51,13 @@ type Inbox interface {
 	// the new items are durable.
 	Put(ctx context.Context, items []InboxItem, now time.Time) (PutResult, error)
 	// Claim leases up to max items whose partitions are free, oldest first,
-	// to owner until now+lease. An empty result is not an error.
+	// to owner until now+lease. An empty result is not an error. An empty
+	// owner, max below 1 or a lease that is not positive is ErrInvalid.
 	Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]Claimed, error)
-	// Ack marks an item done. ErrLeaseLost if owner no longer holds it.
+	// Ack marks an item done. ErrLeaseLost if owner no longer holds it
+	// (Ack, Nack, DeadLetter and Extend say so too for an unknown seq).
+	// Ack takes no time: a lease that ended but was not claimed again is
+	// still held.
 	Ack(ctx context.Context, owner string, seq int64) error
 	// Nack releases an item for a retry no earlier than retryAt, keeping its
 	// partition blocked until then, and records reason (no personal data).
@@ -66,10 +70,12 @@ type Inbox interface {
 	// DeadLetters lists dead-lettered items, oldest first.
 	DeadLetters(ctx context.Context, limit int) ([]Claimed, error)
 	// Requeue puts a dead-lettered item back at the end of its partition's
-	// queue with its attempts reset.
+	// queue with its attempts reset. ErrNotFound if no dead-lettered item
+	// has seq.
 	Requeue(ctx context.Context, seq int64) error
-	// Purge forgets the keys of items acked before cutoff. Keep them at least
-	// 14 days: Meta retries a delivery for up to 7.
+	// Purge forgets the keys of acked items put before cutoff (the now given
+	// to Put) and reports how many. Keep them at least 14 days: Meta retries
+	// a delivery for up to 7.
 	Purge(ctx context.Context, cutoff time.Time) (int, error)
 	// Stats counts items by state, for metrics and health checks.
 	Stats(ctx context.Context) (InboxStats, error)

@@ -86,8 +86,9 @@ type Messages interface {
 	Get(ctx context.Context, id string) (MessageRecord, error)
 	// UpdateStatus moves the message to state d at time at if d supersedes
 	// its current state, and reports whether it did. ErrNotFound if the
-	// message is unknown.
+	// message is unknown; ErrInvalid if d is not a delivery state.
 	UpdateStatus(ctx context.Context, id string, d Delivery, at time.Time, errorCode int) (bool, error)
-	// History returns the contact's last limit messages, oldest first.
+	// History returns the contact's last limit messages, oldest first (by
+	// At, then in the order recorded).
 	History(ctx context.Context, ref ContactRef, limit int) ([]MessageRecord, error)
 }

@@ -20,8 +20,9 @@ type Sessions interface {
 	// Get returns the session. ErrNotFound if none, or if it expired before
 	// now.
 	Get(ctx context.Context, ref ContactRef, now time.Time) (Session, error)
-	// Put stores s if the stored version is s.Version (0 for none) and
-	// returns the stored session with its new version; ErrConflict otherwise.
+	// Put stores s if the stored version is s.Version (0 for none, or for a
+	// session expired before now) and returns the stored session with its new
+	// version; ErrConflict otherwise. UpdatedAt becomes now.
 	Put(ctx context.Context, s Session, now time.Time) (Session, error)
 	// Delete removes the session; deleting none is not an error.
 	Delete(ctx context.Context, ref ContactRef) error

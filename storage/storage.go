@@ -60,6 +60,11 @@ func (r ContactRef) String() string {
 	return r.Channel + ":***" + string(id[len(id)-2:])
 }
 
+// PartitionOf is the inbox partition of a contact's events: the channel and
+// the identifier joined by a colon. The runtime puts every event of a contact
+// in this partition, and [Store.Erase] drops the pending items found there.
+func PartitionOf(ref ContactRef) string { return ref.Channel + ":" + ref.Identifier }
+
 // Validate reports an empty channel or identifier.
 func (r ContactRef) Validate() error {
 	if r.Channel == "" {
@@ -89,6 +94,22 @@ type Store interface {
 	// contact's data key. Consent events stay, as the minimal tombstone (keyed
 	// hash, states, notice versions, times), and are not content. Erasing an
 	// unknown contact is not an error.
+	//
+	// In detail, after Erase:
+	//   - Contacts, Sessions and Messages no longer find the contact or its
+	//     messages (ErrNotFound, empty history).
+	//   - Inbox items of PartitionOf(ref) that were not acked (pending,
+	//     leased or dead-lettered) are dropped with their payload: they are
+	//     never claimed or listed again, and a lease on one is lost. Their
+	//     keys may still deduplicate.
+	//   - The contact's tickets stay as records without Contact and Notes;
+	//     one that was not closed is closed, so Active finds none.
+	//   - The contact's broadcast recipients stay without Contact and Params;
+	//     those still queued become skipped with Reason "erased".
+	//   - The consent state stays as a tombstone: Erased is true, Contact is
+	//     empty, Subject, purposes and LastEvent are kept; the events stay
+	//     with an empty Contact. State, History and SaveState still find it
+	//     by ref (through the keyed hash).
 	Erase(ctx context.Context, ref ContactRef) error
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error

@@ -61,7 +61,9 @@ type TicketFilter struct {
 type Tickets interface {
 	// Open stores a new ticket for the contact, unless one that is not closed
 	// exists: then it returns that one and false. One open conversation per
-	// contact.
+	// contact. The new ticket has Version 1, State open when empty (open or
+	// claimed only), OpenedAt now when zero, and an id and Arrival assigned
+	// when empty; an id that exists is ErrConflict.
 	Open(ctx context.Context, t Ticket, now time.Time) (Ticket, bool, error)
 	// Get finds a ticket by id. ErrNotFound if absent.
 	Get(ctx context.Context, id string) (Ticket, error)
@@ -69,12 +71,17 @@ type Tickets interface {
 	// none.
 	Active(ctx context.Context, ref ContactRef) (Ticket, error)
 	// Update writes t if t.Version is still the stored version (ErrConflict
-	// otherwise) and returns it with its new version.
+	// otherwise) and returns it with its new version. ID, Contact, Arrival
+	// and OpenedAt stay as stored; closing sets a zero ClosedAt to now;
+	// reopening a closed ticket while the contact has another one not closed
+	// is ErrConflict.
 	Update(ctx context.Context, t Ticket, now time.Time) (Ticket, error)
 	// ClaimNext atomically gives assignee the most urgent open ticket in one
 	// of queues (all queues when empty): highest priority, then earliest
-	// DueAt, then lowest Arrival. ErrNotFound when none is waiting.
+	// DueAt (a zero DueAt, no SLA, after every set one), then lowest Arrival.
+	// ErrNotFound when none is waiting.
 	ClaimNext(ctx context.Context, assignee string, queues []string, now time.Time) (Ticket, error)
-	// List returns tickets matching f, most urgent first.
+	// List returns tickets matching f, most urgent first (the order of
+	// ClaimNext).
 	List(ctx context.Context, f TicketFilter) ([]Ticket, error)
 }

@@ -1,0 +1,360 @@
+package memory
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+)
+
+type inboxState uint8
+
+const (
+	inboxPending inboxState = iota
+	inboxLeased
+	inboxDead
+	inboxDone
+)
+
+type inboxRec struct {
+	seq        int64
+	order      int64 // position in the global order; renewed by Requeue
+	key        string
+	partition  string
+	payload    []byte
+	at         time.Time
+	putAt      time.Time
+	state      inboxState
+	owner      string
+	leaseUntil time.Time
+	retryAt    time.Time
+	attempts   int
+	lastError  string
+}
+
+type inboxData struct {
+	seq, order int64
+	items      map[int64]*inboxRec
+	keys       map[string]*inboxRec
+	// queues holds, per partition, the items neither acked nor dead, in
+	// order. Only the head of a queue can be leased.
+	queues map[string][]*inboxRec
+	dead   map[int64]*inboxRec
+}
+
+func (d *inboxData) init() {
+	*d = inboxData{
+		items:  make(map[int64]*inboxRec),
+		keys:   make(map[string]*inboxRec),
+		queues: make(map[string][]*inboxRec),
+		dead:   make(map[int64]*inboxRec),
+	}
+}
+
+// pop removes r, the head of its partition's queue.
+func (d *inboxData) pop(r *inboxRec) {
+	q := d.queues[r.partition]
+	if len(q) == 0 || q[0] != r {
+		panic("memory: inbox item is not the head of its partition")
+	}
+	if len(q) == 1 {
+		delete(d.queues, r.partition)
+		return
+	}
+	q[0] = nil
+	d.queues[r.partition] = q[1:]
+}
+
+// erase drops the unfinished items of a partition, keeping their keys as
+// done items without payload or partition.
+func (d *inboxData) erase(partition string) {
+	for _, r := range d.queues[partition] {
+		d.finish(r)
+	}
+	delete(d.queues, partition)
+	for seq, r := range d.dead {
+		if r.partition == partition {
+			delete(d.dead, seq)
+			d.finish(r)
+		}
+	}
+	for _, r := range d.items {
+		if r.partition == partition {
+			r.partition = ""
+		}
+	}
+}
+
+func (d *inboxData) finish(r *inboxRec) {
+	r.state = inboxDone
+	r.payload = nil
+	r.owner = ""
+	r.lastError = ""
+	r.partition = ""
+}
+
+func (r *inboxRec) claimed() storage.Claimed {
+	return storage.Claimed{
+		InboxItem: storage.InboxItem{
+			Key:       r.key,
+			Partition: r.partition,
+			Payload:   bytes.Clone(r.payload),
+			At:        r.at,
+		},
+		Seq:        r.seq,
+		Attempts:   r.attempts,
+		LeaseUntil: r.leaseUntil,
+		LastError:  r.lastError,
+	}
+}
+
+// claimable reports whether the head of a queue can be leased at now.
+func (r *inboxRec) claimable(now time.Time) bool {
+	switch r.state {
+	case inboxPending:
+		return !now.Before(r.retryAt)
+	case inboxLeased:
+		return !now.Before(r.leaseUntil)
+	}
+	return false
+}
+
+func (v inboxView) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
+	for i, it := range items {
+		if it.Key == "" {
+			return storage.PutResult{}, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].key", i), Problem: "is empty"})
+		}
+		if it.Partition == "" {
+			return storage.PutResult{}, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].partition", i), Problem: "is empty"})
+		}
+	}
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return storage.PutResult{}, fmt.Errorf("inbox put: %w", err)
+	}
+	defer s.mu.Unlock()
+	d := &s.inbox
+	res := storage.PutResult{Fresh: make([]bool, len(items))}
+	for i, it := range items {
+		if _, seen := d.keys[it.Key]; seen {
+			continue
+		}
+		d.seq++
+		d.order++
+		r := &inboxRec{
+			seq:       d.seq,
+			order:     d.order,
+			key:       it.Key,
+			partition: it.Partition,
+			payload:   bytes.Clone(it.Payload),
+			at:        it.At,
+			putAt:     now,
+		}
+		d.items[r.seq] = r
+		d.keys[r.key] = r
+		d.queues[r.partition] = append(d.queues[r.partition], r)
+		res.Fresh[i] = true
+	}
+	return res, nil
+}
+
+func (v inboxView) Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]storage.Claimed, error) {
+	if owner == "" {
+		return nil, fmt.Errorf("inbox claim: %w", &storage.FieldError{Field: "owner", Problem: "is empty"})
+	}
+	if max <= 0 {
+		return nil, fmt.Errorf("inbox claim: %w", &storage.FieldError{Field: "max", Problem: fmt.Sprintf("is %d; it must be at least 1", max)})
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("inbox claim: %w", &storage.FieldError{Field: "lease", Problem: "must be positive"})
+	}
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return nil, fmt.Errorf("inbox claim: %w", err)
+	}
+	defer s.mu.Unlock()
+	var heads []*inboxRec
+	for _, q := range s.inbox.queues {
+		if q[0].claimable(now) {
+			heads = append(heads, q[0])
+		}
+	}
+	slices.SortFunc(heads, func(a, b *inboxRec) int { return cmp.Compare(a.order, b.order) })
+	heads = heads[:upTo(len(heads), max)]
+	out := make([]storage.Claimed, 0, len(heads))
+	for _, r := range heads {
+		r.state = inboxLeased
+		r.owner = owner
+		r.leaseUntil = now.Add(lease)
+		r.retryAt = time.Time{}
+		r.attempts++
+		out = append(out, r.claimed())
+	}
+	return out, nil
+}
+
+// held returns the item seq if owner holds its lease.
+func (d *inboxData) held(owner string, seq int64) (*inboxRec, error) {
+	r := d.items[seq]
+	if r == nil || r.state != inboxLeased || r.owner != owner {
+		return nil, storage.ErrLeaseLost
+	}
+	return r, nil
+}
+
+func (v inboxView) Ack(ctx context.Context, owner string, seq int64) error {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return fmt.Errorf("inbox ack: %w", err)
+	}
+	defer s.mu.Unlock()
+	r, err := s.inbox.held(owner, seq)
+	if err != nil {
+		return fmt.Errorf("inbox ack %d: %w", seq, err)
+	}
+	s.inbox.pop(r)
+	r.state = inboxDone
+	r.payload = nil
+	r.owner = ""
+	return nil
+}
+
+func (v inboxView) Nack(ctx context.Context, owner string, seq int64, retryAt time.Time, reason string) error {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return fmt.Errorf("inbox nack: %w", err)
+	}
+	defer s.mu.Unlock()
+	r, err := s.inbox.held(owner, seq)
+	if err != nil {
+		return fmt.Errorf("inbox nack %d: %w", seq, err)
+	}
+	r.state = inboxPending
+	r.owner = ""
+	r.retryAt = retryAt
+	r.lastError = reason
+	return nil
+}
+
+func (v inboxView) DeadLetter(ctx context.Context, owner string, seq int64, reason string) error {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return fmt.Errorf("inbox dead-letter: %w", err)
+	}
+	defer s.mu.Unlock()
+	r, err := s.inbox.held(owner, seq)
+	if err != nil {
+		return fmt.Errorf("inbox dead-letter %d: %w", seq, err)
+	}
+	s.inbox.pop(r)
+	r.state = inboxDead
+	r.owner = ""
+	r.lastError = reason
+	s.inbox.dead[r.seq] = r
+	return nil
+}
+
+func (v inboxView) Extend(ctx context.Context, owner string, seq int64, lease time.Duration, now time.Time) error {
+	if lease <= 0 {
+		return fmt.Errorf("inbox extend: %w", &storage.FieldError{Field: "lease", Problem: "must be positive"})
+	}
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return fmt.Errorf("inbox extend: %w", err)
+	}
+	defer s.mu.Unlock()
+	r, err := s.inbox.held(owner, seq)
+	if err != nil {
+		return fmt.Errorf("inbox extend %d: %w", seq, err)
+	}
+	r.leaseUntil = now.Add(lease)
+	return nil
+}
+
+func (v inboxView) DeadLetters(ctx context.Context, limit int) ([]storage.Claimed, error) {
+	if err := checkLimit("limit", limit); err != nil {
+		return nil, fmt.Errorf("inbox dead letters: %w", err)
+	}
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return nil, fmt.Errorf("inbox dead letters: %w", err)
+	}
+	defer s.mu.Unlock()
+	dead := make([]*inboxRec, 0, len(s.inbox.dead))
+	for _, r := range s.inbox.dead {
+		dead = append(dead, r)
+	}
+	slices.SortFunc(dead, func(a, b *inboxRec) int { return cmp.Compare(a.order, b.order) })
+	dead = dead[:upTo(len(dead), limit)]
+	out := make([]storage.Claimed, len(dead))
+	for i, r := range dead {
+		out[i] = r.claimed()
+	}
+	return out, nil
+}
+
+func (v inboxView) Requeue(ctx context.Context, seq int64) error {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return fmt.Errorf("inbox requeue: %w", err)
+	}
+	defer s.mu.Unlock()
+	d := &s.inbox
+	r := d.dead[seq]
+	if r == nil {
+		return fmt.Errorf("inbox requeue %d: no dead-lettered item: %w", seq, storage.ErrNotFound)
+	}
+	delete(d.dead, seq)
+	d.order++
+	r.order = d.order
+	r.state = inboxPending
+	r.attempts = 0
+	r.retryAt = time.Time{}
+	r.leaseUntil = time.Time{}
+	d.queues[r.partition] = append(d.queues[r.partition], r)
+	return nil
+}
+
+func (v inboxView) Purge(ctx context.Context, cutoff time.Time) (int, error) {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return 0, fmt.Errorf("inbox purge: %w", err)
+	}
+	defer s.mu.Unlock()
+	d := &s.inbox
+	n := 0
+	for seq, r := range d.items {
+		if r.state == inboxDone && r.putAt.Before(cutoff) {
+			delete(d.items, seq)
+			delete(d.keys, r.key)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (v inboxView) Stats(ctx context.Context) (storage.InboxStats, error) {
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return storage.InboxStats{}, fmt.Errorf("inbox stats: %w", err)
+	}
+	defer s.mu.Unlock()
+	var st storage.InboxStats
+	for _, r := range s.inbox.items {
+		switch r.state {
+		case inboxPending:
+			st.Pending++
+		case inboxLeased:
+			st.Leased++
+		case inboxDead:
+			st.Dead++
+		case inboxDone:
+			st.Done++
+		}
+	}
+	return st, nil
+}
