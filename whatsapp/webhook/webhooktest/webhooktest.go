@@ -7,8 +7,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // SignatureHeader is the header Meta puts its signature in.
@@ -29,4 +36,83 @@ func NewRequest(body []byte, secret string) *http.Request {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set(SignatureHeader, Sign(body, secret))
 	return r
+}
+
+// NewHandshakeRequest returns the GET request Meta sends to verify a
+// subscription: hub.mode=subscribe with the verify token and a challenge
+// the endpoint must echo.
+func NewHandshakeRequest(verifyToken, challenge string) *http.Request {
+	q := url.Values{}
+	q.Set("hub.mode", "subscribe")
+	q.Set("hub.verify_token", verifyToken)
+	q.Set("hub.challenge", challenge)
+	return httptest.NewRequest(http.MethodGet, "/webhook?"+q.Encode(), nil)
+}
+
+// TextMessage is an inbound text message for TextPayload.
+type TextMessage struct {
+	Line        string    // the business phone number id
+	From        string    // the person's phone number
+	ProfileName string    // the name the person set in the app
+	ID          string    // the message id (wamid)
+	Body        string    // the text
+	Time        time.Time // when it was sent
+}
+
+// TextPayload returns the webhook body Meta sends for one inbound text
+// message, encoded as Meta encodes it: non-ASCII characters and slashes
+// escaped, so that tests exercise signatures over escaped bytes.
+func TextPayload(m TextMessage) []byte {
+	type obj = map[string]any
+	v := obj{
+		"object": "whatsapp_business_account",
+		"entry": []any{obj{
+			"id": "102290129340398",
+			"changes": []any{obj{
+				"field": "messages",
+				"value": obj{
+					"messaging_product": "whatsapp",
+					"metadata":          obj{"display_phone_number": "15550783881", "phone_number_id": m.Line},
+					"contacts":          []any{obj{"profile": obj{"name": m.ProfileName}, "wa_id": m.From}},
+					"messages": []any{obj{
+						"from":      m.From,
+						"id":        m.ID,
+						"timestamp": strconv.FormatInt(m.Time.Unix(), 10),
+						"type":      "text",
+						"text":      obj{"body": m.Body},
+					}},
+				},
+			}},
+		}},
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // maps of strings always encode
+	}
+	return EscapeLikeMeta(b)
+}
+
+// EscapeLikeMeta rewrites a JSON document the way Meta encodes webhook
+// bodies: every non-ASCII character as a \uXXXX escape (surrogate pairs
+// beyond the Basic Multilingual Plane) and "/" as "\/". Both only occur
+// inside strings, so the document means the same.
+func EscapeLikeMeta(b []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(b) + len(b)/8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == '/':
+			out.WriteString(`\/`)
+		case r < utf8.RuneSelf:
+			out.WriteByte(byte(r))
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&out, `\u%04x`, r)
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }
