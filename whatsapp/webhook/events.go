@@ -226,6 +226,11 @@ func chatMessage(line string, contacts []Contact, m *Message) *chat.Message {
 			out.Text = m.System.Body
 		}
 	}
+	if m.problem != "" {
+		// Part of the message could not be read: offer it as what it is,
+		// an unknown message with its Raw JSON, not as a truncated one.
+		out.Kind, out.Text, out.Choice, out.Attachment, out.Location = chat.KindUnknown, "", "", nil, nil
+	}
 	return out
 }
 

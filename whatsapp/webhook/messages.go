@@ -94,8 +94,8 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	type plain Message
-	var p plain
+	type message Message // without this method
+	var p message
 	problem := lenient(b, &p)
 	*m = Message(p)
 	m.Raw = json.RawMessage(b)
@@ -424,8 +424,8 @@ func (s *Status) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	type plain Status
-	var p plain
+	type status Status // without this method
+	var p status
 	problem := lenient(b, &p)
 	*s = Status(p)
 	s.Raw = json.RawMessage(b)

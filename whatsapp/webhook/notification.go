@@ -36,8 +36,8 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	type plain Entry
-	var p plain
+	type entry Entry // without this method
+	var p entry
 	problem := lenient(b, &p)
 	*e = Entry(p)
 	e.problem = problem

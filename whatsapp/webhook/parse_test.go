@@ -1,0 +1,181 @@
+package webhook_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/whatsapp/webhook"
+)
+
+func wrap(value string) []byte {
+	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":` + value + `}]}]}`)
+}
+
+func TestParseRejectsOnlyNonObjects(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{``, `   `, `[]`, `"x"`, `null`, `1`, `{`, `{"entry":[}`, `{} {}`, `{"a":1}x`} {
+		if _, err := webhook.Parse([]byte(body)); !errors.Is(err, webhook.ErrMalformed) {
+			t.Errorf("Parse(%q) = %v, want ErrMalformed", body, err)
+		}
+	}
+	for _, body := range []string{`{}`, ` {"object":"page"} `, `{"entry":null}`, `{"entry":{}}`, `{"entry":[1,"x",null,{"changes":7}]}`} {
+		if _, err := webhook.Parse([]byte(body)); err != nil {
+			t.Errorf("Parse(%q) = %v, want the notification with its problems", body, err)
+		}
+	}
+}
+
+func TestParseNumbersAndStrings(t *testing.T) {
+	t.Parallel()
+	n, err := webhook.Parse([]byte(`{"object":"whatsapp_business_account","entry":[{"id":102290129340398,"time":"1751247548","changes":[
+		{"field":"messages","value":{"metadata":{"phone_number_id":106540352242922},
+		 "messages":[{"from":16505551234,"id":"wamid.n","timestamp":1749416383,"type":"location","location":{"latitude":"-0.18","longitude":-78.47}},
+		             {"from":"16505551234","id":"wamid.s","timestamp":"1749416384","type":"order","order":{"product_items":[{"quantity":3,"item_price":"30.5"}]}}],
+		 "statuses":[{"id":"wamid.o","status":"sent","timestamp":1749416385,"recipient_id":16505551234,"conversation":{"expiration_timestamp":"1749500000"},
+		              "errors":[{"code":"131047","title":"Re-engagement message"}]}]}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := n.Problems(); len(ps) != 0 {
+		t.Fatalf("problems: %v", ps)
+	}
+	e := n.Entries[0]
+	if e.ID != "102290129340398" || e.Time.Time() != time.Unix(1751247548, 0).UTC() {
+		t.Fatalf("entry = %q %v", e.ID, e.Time)
+	}
+	v := e.Changes[0].Value.(*webhook.MessagesValue)
+	m := v.Messages[0]
+	if m.From != "16505551234" || m.Timestamp != 1749416383 || m.Location.Latitude != -0.18 || m.Location.Longitude != -78.47 {
+		t.Fatalf("message = %+v %+v", m, m.Location)
+	}
+	if it := v.Messages[1].Order.ProductItems[0]; it.Quantity != "3" || it.ItemPrice != "30.5" {
+		t.Fatalf("order item = %+v", it)
+	}
+	s := v.Statuses[0]
+	if s.RecipientID != "16505551234" || s.Conversation.ExpirationTimestamp != 1749500000 || s.Errors[0].Code != 131047 {
+		t.Fatalf("status = %+v", s)
+	}
+	evs := n.Events()
+	if len(evs) != 3 || evs[2].Status.Error.Code != 131047 || evs[0].Message.From.Line != "106540352242922" {
+		t.Fatalf("events = %+v", evs)
+	}
+}
+
+// A member of the wrong type costs that member only: the rest of the
+// message, and every other message of the batch, still arrive.
+func TestParseWrongTypesLoseNothingElse(t *testing.T) {
+	t.Parallel()
+	n, err := webhook.Parse(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[
+		{"from":"16505551234","id":"wamid.a","timestamp":"1749416383","type":"text","text":"not an object","context":{"forwarded":"yes"}},
+		"not a message",
+		{"from":"16505551234","id":"wamid.b","timestamp":"1749416384","type":"text","text":{"body":"fine"}}],
+		"statuses":{"not":"a list"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := n.Entries[0].Changes[0].Value.(*webhook.MessagesValue)
+	if len(v.Messages) != 3 {
+		t.Fatalf("messages = %d, want 3", len(v.Messages))
+	}
+	if string(v.Messages[1].Raw) != `"not a message"` {
+		t.Fatalf("raw of the odd message = %s", v.Messages[1].Raw)
+	}
+	evs := n.Events()
+	if len(evs) != 2 || evs[0].Message.ID != "wamid.a" || evs[0].Message.Kind != chat.KindUnknown || evs[1].Message.Text != "fine" {
+		t.Fatalf("events = %+v", evs)
+	}
+	var got []string
+	for _, p := range n.Problems() {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"entry[0].changes[0]: value.statuses: got a JSON object, want []webhook.Status",
+		"entry[0].changes[0].value.messages[0]: text: got a JSON string, want webhook.Text",
+		"entry[0].changes[0].value.messages[1]: value: got a JSON string, want webhook.message",
+		"entry[0].changes[0].value.messages[1]: event.message.id is empty",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestParseUnknownKeptAndSurfaced(t *testing.T) {
+	t.Parallel()
+	n, err := webhook.Parse([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+		{"field":"security","value":{"display_phone_number":"15550783881","event":"PIN_CHANGED"}},
+		{"field":"messages","value":{"metadata":{"phone_number_id":"1"},"brand_new":[1,2],"messages":[
+			{"from":"16505551234","id":"wamid.poll","timestamp":"1749416383","type":"poll_vote","poll_vote":{"option":2}},
+			{"from":"16505551234","id":"wamid.call","timestamp":"1749416384","type":"interactive","interactive":{"type":"call_permission_reply","call_permission_reply":{"response":"accept"}}}]}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := n.Entries[0].Changes[0]
+	if sec.Field != "security" || sec.Value != nil || !strings.Contains(string(sec.Raw), "PIN_CHANGED") {
+		t.Fatalf("unknown field not kept: %+v", sec)
+	}
+	evs := n.Events()
+	if len(evs) != 2 {
+		t.Fatalf("events = %d", len(evs))
+	}
+	for _, e := range evs {
+		if e.Message.Kind != chat.KindUnknown || len(e.Message.Raw) == 0 {
+			t.Fatalf("unknown type not surfaced: %+v", e.Message)
+		}
+	}
+	if !strings.Contains(string(evs[0].Message.Raw), `"poll_vote":{"option":2}`) {
+		t.Fatalf("raw = %s", evs[0].Message.Raw)
+	}
+	if ps := n.Problems(); len(ps) != 0 {
+		t.Fatalf("unknown types are not problems: %v", ps)
+	}
+}
+
+func TestParseBusinessScopedUser(t *testing.T) {
+	t.Parallel()
+	n, err := webhook.Parse(wrap(`{"metadata":{"phone_number_id":"1"},
+		"contacts":[{"profile":{"name":"A"},"user_id":"US.13491208655302741918"}],
+		"messages":[{"from_user_id":"US.13491208655302741918","id":"wamid.bsuid","timestamp":"1749416383","type":"text","text":{"body":"hi"}}],
+		"statuses":[{"id":"wamid.out","status":"delivered","timestamp":"1749416384","recipient_user_id":"US.13491208655302741918"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := n.Events()
+	if len(evs) != 2 || evs[0].Message.From.Contact != "US.13491208655302741918" || evs[0].Message.ProfileName != "A" ||
+		evs[1].Status.To.Contact != "US.13491208655302741918" {
+		t.Fatalf("events = %+v / %+v", evs[0].Message, evs[1].Status)
+	}
+}
+
+func TestEventsRepeatedKeyOnce(t *testing.T) {
+	t.Parallel()
+	msg := `{"from":"16505551234","id":"wamid.dup","timestamp":"1749416383","type":"text","text":{"body":"hi"}}`
+	n, err := webhook.Parse(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg + `,` + msg + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := n.Entries[0].Changes[0].Value.(*webhook.MessagesValue); len(v.Messages) != 2 {
+		t.Fatalf("Parse kept %d messages, want both", len(v.Messages))
+	}
+	if evs := n.Events(); len(evs) != 1 {
+		t.Fatalf("events = %d, want 1", len(evs))
+	}
+}
+
+func TestFlowReply(t *testing.T) {
+	t.Parallel()
+	f := webhook.FlowReply{ResponseJSON: `{"flow_token":"fl0w+t0k3n","age":"32"}`}
+	if f.FlowToken() != "fl0w+t0k3n" {
+		t.Fatalf("token = %q", f.FlowToken())
+	}
+	var v map[string]string
+	if err := f.Decode(&v); err != nil || v["age"] != "32" {
+		t.Fatalf("Decode = %v %v", v, err)
+	}
+	bad := webhook.FlowReply{ResponseJSON: `not json`}
+	if bad.FlowToken() != "" || bad.Decode(&v) == nil {
+		t.Fatal("bad response_json accepted")
+	}
+}
