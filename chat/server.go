@@ -384,11 +384,14 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	return nil
 }
 
-// partitionOf is the inbox partition of a person: their channel and
-// identifier, the same key storage uses for a contact. The line is left out
-// on purpose: a person writing to two lines of one organisation is one
-// contact, and their events are handled in one order.
-func partitionOf(a Address) string { return a.Channel + ":" + a.Contact }
+// partitionOf is the inbox partition of a person: storage.PartitionOf of
+// their channel and identifier, the key storage uses for a contact (Erase
+// finds the person's pending events by it). The line is left out on purpose:
+// a person writing to two lines of one organisation is one contact, and
+// their events are handled in one order.
+func partitionOf(a Address) string {
+	return storage.PartitionOf(storage.ContactRef{Channel: a.Channel, Identifier: a.Contact})
+}
 
 // encodeProblem describes a JSON encoding failure without quoting the value.
 func encodeProblem(err error) string {
