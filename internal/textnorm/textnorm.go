@@ -1,17 +1,443 @@
 // Package textnorm is the one normaliser applied to both lexicon entries and
 // inbound messages, so that a keyword matches however the person typed it.
+//
+// The key of a text is built in this order:
+//
+//  1. NFKC: full-width forms, ligatures and Arabic presentation forms become
+//     the ordinary letters.
+//  2. Case folding (language independent: ß becomes ss).
+//  3. Accents and harakat are removed, but only where the letter they sit on
+//     is Latin, Greek or Arabic. Other scripts keep their combining marks:
+//     Devanagari, Bengali, Thai and Myanmar write vowels with them, and the
+//     Cyrillic й and ї are a letter plus a mark.
+//  4. Format characters are dropped: tatweel, zero-width joiners and
+//     non-joiners, bidirectional marks, the byte-order mark, variation
+//     selectors and emoji skin-tone modifiers.
+//  5. Letter variants are folded: ٱ→ا, ى→ي, ی→ي, ک→ك, ة→ه, ё→е, and digits of
+//     every script become 0-9.
+//  6. Punctuation, symbols and white space collapse to one space; emoji stay,
+//     each as a token of its own.
+//
+// The folding is deliberately lossy: a key is for matching only and is never
+// stored or shown. Any change to these rules changes [Version], and lexicons
+// are keyed again when they load.
 package textnorm
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
-// Key returns the matching key of s: NFKC-normalised, case-folded, with
-// runs of white space collapsed to one space and trimmed.
+// Version identifies the normalisation rules. Keys made with different
+// versions must not be compared.
+const Version = 1
+
+// Key returns the matching key of s. Key is idempotent: Key(Key(s)) ==
+// Key(s).
 func Key(s string) string {
-	s = norm.NFKC.String(s)
-	s = strings.ToLower(s)
-	return strings.Join(strings.Fields(s), " ")
+	if isASCII(s) {
+		if asciiKeyed(s) {
+			return s
+		}
+		var buf [128]byte
+		return string(appendASCII(buf[:0], s))
+	}
+	var buf [256]byte
+	return string(Append(buf[:0], s))
+}
+
+// Append appends the key of s to dst and returns the extended slice. It
+// allocates nothing once dst has room, which suits hot paths that key every
+// message.
+func Append(dst []byte, s string) []byte {
+	if isASCII(s) {
+		return appendASCII(dst, s)
+	}
+	if out, ok := appendSimple(dst, s); ok {
+		return out
+	}
+	return appendFull(dst, s)
+}
+
+// appendFull runs the whole pipeline.
+func appendFull(dst []byte, s string) []byte {
+	w := pool.Get().(*worker)
+	defer pool.Put(w)
+	return w.appendKey(dst, s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// asciiKeyed reports whether the ASCII string s is already a key, so Key can
+// return it without copying.
+func asciiKeyed(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if s[i-1] == ' ' {
+				return false
+			}
+			continue
+		}
+		if !asciiWord(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// appendASCII is the whole pipeline for ASCII input, where NFKC and the
+// mark rules have nothing to do.
+func appendASCII(dst []byte, s string) []byte {
+	start := len(dst)
+	pending := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !asciiWord(c) {
+			pending = true
+			continue
+		}
+		if pending && len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		pending = false
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// worker holds the buffers and the (stateful) case folder of one key
+// computation; workers are pooled.
+type worker struct {
+	fold   cases.Caser
+	a, b   []byte
+	stripd []byte
+}
+
+var pool = sync.Pool{New: func() any { return &worker{fold: cases.Fold()} }}
+
+func (w *worker) appendKey(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		// Bytes that are not UTF-8 separate words; the normalisation tables
+		// would otherwise copy them through and skip the runes after them.
+		s = strings.ToValidUTF8(s, " ")
+	}
+	w.a = norm.NFKC.AppendString(w.a[:0], s)
+	var err error
+	w.b, _, err = transform.Append(w.fold, w.b[:0], w.a)
+	if err != nil {
+		// Folding fails only on malformed state; fall back to the NFKC text
+		// so the key is still deterministic.
+		w.b = append(w.b[:0], w.a...)
+	}
+	w.a = norm.NFD.Append(w.a[:0], w.b...)
+	w.stripd = strip(w.stripd[:0], w.a)
+	w.b = norm.NFC.Append(w.b[:0], w.stripd...)
+	return tokens(dst, w.b)
+}
+
+// strip drops format characters everywhere, and combining marks that sit on
+// a Latin, Greek or Arabic letter or on no letter at all. Input is NFD.
+func strip(dst, src []byte) []byte {
+	letter, removable := false, false
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		i += n
+		if isFormat(r) {
+			continue
+		}
+		if unicode.In(r, unicode.Mn, unicode.Me) {
+			if !letter || removable || unicode.Is(unicode.Me, r) {
+				continue
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		}
+		if unicode.Is(unicode.Mc, r) {
+			// A spacing vowel sign belongs to the letter before it.
+			dst = utf8.AppendRune(dst, r)
+			continue
+		}
+		letter = unicode.IsLetter(r)
+		removable = letter && unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic)
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+// isFormat reports the characters that change how text looks but not what
+// it says.
+func isFormat(r rune) bool {
+	switch {
+	case r == 0x0640: // tatweel
+		return true
+	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF: // variation selectors
+		return true
+	case r >= 0x1F3FB && r <= 0x1F3FF: // skin-tone modifiers
+		return true
+	}
+	return unicode.Is(unicode.Cf, r) // ZWJ, ZWNJ, LRM, RLM, ALM, BOM, soft hyphen, bidi controls, tags
+}
+
+// tokens folds letter and digit variants and writes the tokens of src (NFC)
+// to dst, one space apart.
+func tokens(dst, src []byte) []byte {
+	start := len(dst)
+	pending := false
+	sep := func() {
+		if len(dst) > start {
+			pending = true
+		}
+	}
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		i += n
+		r = variant(r)
+		switch {
+		case r < utf8.RuneSelf:
+			if r >= 'A' && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			if !asciiWord(byte(r)) {
+				sep()
+				continue
+			}
+		case isEmoji(r):
+			sep()
+			if pending {
+				dst = append(dst, ' ')
+				pending = false
+			}
+			dst = utf8.AppendRune(dst, r)
+			sep()
+			continue
+		case unicode.IsDigit(r):
+			r = '0' + digitValue(r)
+		case unicode.In(r, unicode.L, unicode.M, unicode.N):
+		default:
+			sep()
+			continue
+		}
+		if pending {
+			dst = append(dst, ' ')
+			pending = false
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+// variant folds the letter variants that people type interchangeably.
+func variant(r rune) rune {
+	switch r {
+	case 'ٱ': // alef wasla
+		return 'ا'
+	case 'ى', 'ی': // alef maksura, Farsi yeh
+		return 'ي'
+	case 'ک': // keheh
+		return 'ك'
+	case 'ة': // teh marbuta
+		return 'ه'
+	case 'ё':
+		return 'е'
+	}
+	// Cherokee folds to its capital letters; settle both cases there so that
+	// keys stay stable.
+	switch {
+	case r >= 0xAB70 && r <= 0xABBF:
+		return r - 0xAB70 + 0x13A0
+	case r >= 0x13F8 && r <= 0x13FD:
+		return r - 0x13F8 + 0x13F0
+	}
+	return r
+}
+
+// digitValue returns the value of a decimal digit of any script. Unicode
+// keeps every script's digits in contiguous runs of ten starting at zero.
+func digitValue(r rune) rune {
+	first := r
+	for unicode.IsDigit(first - 1) {
+		first--
+	}
+	return (r - first) % 10
+}
+
+// isEmoji reports pictographic symbols, which become tokens of their own.
+func isEmoji(r rune) bool {
+	if !unicode.Is(unicode.So, r) {
+		return false
+	}
+	switch {
+	case r >= 0x1F000 && r <= 0x1FAFF:
+		return true
+	case r >= 0x2190 && r <= 0x24FF, r >= 0x25A0 && r <= 0x2BFF:
+		return true
+	case r == 0x00A9, r == 0x00AE, r == 0x3030, r == 0x303D, r == 0x3297, r == 0x3299:
+		return true
+	}
+	return false
+}
+
+// Most text needs none of the pipeline's cross-character work: no combining
+// marks, nothing that composes with its neighbour. For such text the key is
+// the concatenation of each rune's own key, which a table remembers. The
+// table is filled lazily, one rune at a time, from the full pipeline, so the
+// two paths cannot disagree.
+
+// Classes of a rune in the table.
+const (
+	clUnknown uint32 = iota
+	clWord           // a letter or digit: emit the mapped rune
+	clSep            // punctuation, symbol, space: separates tokens
+	clDrop           // a format character: vanishes without separating
+	clEmoji          // a token of its own
+	clComplex        // needs the full pipeline
+	clWordKeep       // a letter of a script whose combining marks are kept
+	clMark           // an accent or haraka that vanishes unless its letter keeps marks
+)
+
+var runeTable [0x10000]atomic.Uint32
+
+func entry(r rune) (class uint32, out rune) {
+	if r < 0x10000 {
+		if e := runeTable[r].Load(); e != 0 {
+			return e >> 24, rune(e & 0xFFFFFF)
+		}
+	}
+	class, out = classify(r)
+	if r < 0x10000 {
+		runeTable[r].Store(class<<24 | uint32(out))
+	}
+	return class, out
+}
+
+// classify computes the table entry of r from the full pipeline.
+func classify(r rune) (uint32, rune) {
+	var b [utf8.UTFMax]byte
+	one := b[:utf8.EncodeRune(b[:], r)]
+	if unicode.Is(unicode.M, r) {
+		// Whether a mark stays depends on the letter before it; the common
+		// Latin accents and Arabic harakat are handled here, others by the
+		// full pipeline.
+		if r >= 0x0300 && r <= 0x036F && r != 0x0345 || r >= 0x064B && r <= 0x065F || r == 0x0670 {
+			return clMark, 0
+		}
+		return clComplex, 0
+	}
+	for _, f := range []norm.Form{norm.NFKC, norm.NFC, norm.NFD} {
+		if !f.Properties(one).BoundaryBefore() {
+			return clComplex, 0
+		}
+	}
+	if isFormat(r) {
+		return clDrop, 0
+	}
+	key := appendFull(nil, string(one))
+	if len(key) == 0 {
+		return clSep, 0
+	}
+	out, n := utf8.DecodeRune(key)
+	if n != len(key) {
+		return clComplex, 0
+	}
+	if isEmoji(out) {
+		return clEmoji, out
+	}
+	if unicode.IsLetter(r) && !unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic) {
+		return clWordKeep, out
+	}
+	return clWord, out
+}
+
+// appendSimple keys s rune by rune from the table. It reports false, having
+// written nothing that counts, when s needs the full pipeline.
+func appendSimple(dst []byte, s string) ([]byte, bool) {
+	start := len(dst)
+	pending := false
+	keep := false // the last letter keeps its marks
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			keep = false
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if !asciiWord(c) {
+				pending = true
+				continue
+			}
+			if pending && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			pending = false
+			dst = append(dst, c)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == utf8.RuneError && n == 1 {
+			pending = true
+			continue
+		}
+		class, out := entry(r)
+		switch class {
+		case clDrop:
+			continue
+		case clMark:
+			if keep {
+				return dst[:start], false
+			}
+			continue
+		}
+		keep = class == clWordKeep
+		switch class {
+		case clSep:
+			pending = true
+			continue
+		case clEmoji:
+			if len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			dst = utf8.AppendRune(dst, out)
+			pending = true
+			continue
+		case clWord, clWordKeep:
+			if pending && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			pending = false
+			dst = utf8.AppendRune(dst, out)
+		default:
+			return dst[:start], false
+		}
+	}
+	return dst, true
 }
