@@ -20,13 +20,13 @@ import (
 // some are delivered again later; both replicas drain the same inbox.
 type replicaTrial struct {
 	seed       uint64
-	deliverers [][]string            // people per delivering goroutine
-	streams    map[string][]string   // person -> message ids in the order written
-	batches    [][][]chat.Event      // per deliverer, the deliveries in order
-	targets    [][]int               // per deliverer and delivery: 0 or 1 (one replica), 2 (both at once)
-	repeats    [][]int               // per deliverer and delivery: index of an earlier delivery to send again, or -1
-	workers    [2]int                // per replica
-	batch      [2]int                // claim batch per replica
+	deliverers [][]string          // people per delivering goroutine
+	streams    map[string][]string // person -> message ids in the order written
+	batches    [][][]chat.Event    // per deliverer, the deliveries in order
+	targets    [][]int             // per deliverer and delivery: 0 or 1 (one replica), 2 (both at once)
+	repeats    [][]int             // per deliverer and delivery: index of an earlier delivery to send again, or -1
+	workers    [2]int              // per replica
+	batch      [2]int              // claim batch per replica
 	total      int
 	people     []string
 	eventTimes time.Time
