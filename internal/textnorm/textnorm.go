@@ -313,14 +313,14 @@ func isEmoji(r rune) bool {
 
 // Classes of a rune in the table.
 const (
-	clUnknown uint32 = iota
-	clWord           // a letter or digit: emit the mapped rune
-	clSep            // punctuation, symbol, space: separates tokens
-	clDrop           // a format character: vanishes without separating
-	clEmoji          // a token of its own
-	clComplex        // needs the full pipeline
-	clWordKeep       // a letter of a script whose combining marks are kept
-	clMark           // an accent or haraka that vanishes unless its letter keeps marks
+	clUnknown  uint32 = iota
+	clWord            // a letter or digit: emit the mapped rune
+	clSep             // punctuation, symbol, space: separates tokens
+	clDrop            // a format character: vanishes without separating
+	clEmoji           // a token of its own
+	clComplex         // needs the full pipeline
+	clWordKeep        // a letter of a script whose combining marks are kept
+	clMark            // an accent or haraka that vanishes unless its letter keeps marks
 )
 
 var runeTable [0x10000]atomic.Uint32
