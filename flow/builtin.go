@@ -1,0 +1,48 @@
+package flow
+
+// Words that mean "menu" and "back" in every playbook, matched against the
+// whole message (normalised). Playbooks add their own under keywords.
+var builtinMenu = map[string][]string{
+	"en": {"menu", "main menu", "start again", "home"},
+	"es": {"menú", "menu", "inicio", "menú principal"},
+	"ar": {"القائمة", "قائمة", "القائمة الرئيسية"},
+	"fr": {"menu", "accueil"},
+}
+
+var builtinBack = map[string][]string{
+	"en": {"back", "go back", "previous"},
+	"es": {"atrás", "atras", "volver", "regresar"},
+	"ar": {"رجوع", "عودة", "ارجع"},
+	"fr": {"retour", "précédent"},
+}
+
+// builtinMessages are the re-prompts a playbook gets without writing its
+// own (under messages: retry and retry_text).
+var builtinMessages = map[string]map[string]string{
+	"retry": {
+		"en": "Sorry, I did not understand. Please tap one of the options, or type its number.",
+		"es": "Perdón, no entendí. Toque una de las opciones o escriba su número.",
+		"ar": "عذرًا، لم أفهم. يرجى اختيار أحد الخيارات أو كتابة رقمه.",
+		"fr": "Désolé, je n'ai pas compris. Touchez une des options ou tapez son numéro.",
+	},
+	"retry_text": {
+		"en": "Sorry, I can only read a typed answer here. Please write your answer in a message.",
+		"es": "Perdón, aquí solo puedo leer una respuesta escrita. Por favor, escriba su respuesta en un mensaje.",
+		"ar": "عذرًا، يمكنني هنا قراءة الإجابات المكتوبة فقط. يرجى كتابة إجابتك في رسالة.",
+		"fr": "Désolé, je ne peux lire ici qu'une réponse écrite. Merci d'écrire votre réponse dans un message.",
+	},
+	"hint": {
+		"en": "You can also type MENU to start again, or BACK to go back.",
+		"es": "También puede escribir MENÚ para empezar de nuevo, o ATRÁS para volver.",
+		"ar": "يمكنك أيضًا كتابة «القائمة» للبدء من جديد، أو «رجوع» للعودة.",
+		"fr": "Vous pouvez aussi taper MENU pour recommencer, ou RETOUR pour revenir.",
+	},
+}
+
+func builtin(kind, lang string) string {
+	m := builtinMessages[kind]
+	if s, ok := m[lang]; ok {
+		return s
+	}
+	return m["en"]
+}

@@ -1,0 +1,192 @@
+package flow
+
+// remix returns base with over's differences applied. over is a playbook
+// file that extends base: its metadata replaces base's where given, its
+// nodes replace or amend base's nodes with the same id (texts and media per
+// language, choices by id), new nodes are added, and nodes or choices
+// marked remove are dropped.
+func remix(base, over *Playbook) *Playbook {
+	base.resolveLangs(base.DefaultLanguage())
+	if len(over.Languages) > 0 {
+		over.resolveLangs(over.Languages[0])
+	} else {
+		over.resolveLangs(base.DefaultLanguage())
+	}
+	out := *base
+	out.ID = over.ID
+	out.Version = over.Version
+	out.Pos = over.Pos
+	out.Extends = over.Extends
+	setStr := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	setStr(&out.Title, over.Title)
+	setStr(&out.Description, over.Description)
+	setStr(&out.Author, over.Author)
+	setStr(&out.Licence, over.Licence)
+	setStr(&out.Start, over.Start)
+	setStr(&out.Menu, over.Menu)
+	setStr(&out.Timezone, over.Timezone)
+	setStr(&out.MediaBase, over.MediaBase)
+	if over.Languages != nil {
+		out.Languages = over.Languages
+	}
+	if over.Fields != nil {
+		out.Fields = over.Fields
+	}
+	if over.Purposes != nil {
+		out.Purposes = over.Purposes
+	}
+	if over.Templates != nil {
+		out.Templates = over.Templates
+	}
+	out.MenuWords = append(append(Words(nil), base.MenuWords...), over.MenuWords...)
+	out.BackWords = append(append(Words(nil), base.BackWords...), over.BackWords...)
+	if over.Messages != nil {
+		out.Messages = make(map[string]Text, len(base.Messages)+len(over.Messages))
+		for k, v := range base.Messages {
+			out.Messages[k] = v
+		}
+		for k, v := range over.Messages {
+			out.Messages[k] = out.Messages[k].merge(v)
+		}
+	}
+
+	out.Nodes = make([]*Node, 0, len(base.Nodes)+len(over.Nodes))
+	at := make(map[string]int, len(base.Nodes))
+	for _, n := range base.Nodes {
+		c := *n
+		at[n.ID] = len(out.Nodes)
+		out.Nodes = append(out.Nodes, &c)
+	}
+	removed := map[string]bool{}
+	for _, n := range over.Nodes {
+		i, ok := at[n.ID]
+		switch {
+		case n.remove:
+			removed[n.ID] = true
+		case !ok:
+			c := *n
+			at[n.ID] = len(out.Nodes)
+			out.Nodes = append(out.Nodes, &c)
+		case n.Kind != "" && n.Kind != out.Nodes[i].Kind:
+			c := *n
+			out.Nodes[i] = &c
+		default:
+			out.Nodes[i] = mergeNode(out.Nodes[i], n)
+		}
+	}
+	if len(removed) > 0 {
+		kept := out.Nodes[:0]
+		for _, n := range out.Nodes {
+			if !removed[n.ID] {
+				kept = append(kept, n)
+			}
+		}
+		out.Nodes = kept
+	}
+	out.index = nil
+	return &out
+}
+
+func mergeNode(b, o *Node) *Node {
+	n := *b
+	n.Text = b.Text.merge(o.Text)
+	n.Button = b.Button.merge(o.Button)
+	n.Retry = b.Retry.merge(o.Retry)
+	if o.Kind != "" {
+		n.kindPos = o.kindPos
+		n.extra = o.extra
+	}
+	if o.Save != "" {
+		n.Save, n.fieldPos = o.Save, o.fieldPos
+	}
+	if o.Value != "" {
+		n.Value = o.Value
+	}
+	if o.Cases != nil {
+		n.Cases = o.Cases
+	}
+	if o.Kind == KindHandoff {
+		n.Priority, n.Reason = o.Priority, o.Reason
+	}
+	if o.Playbook != "" {
+		n.Playbook = o.Playbook
+	}
+	if o.Next != "" {
+		n.Next, n.NextPos = o.Next, o.NextPos
+	}
+	if o.Media != nil {
+		n.Media = append([]MediaSet(nil), b.Media...)
+		for _, m := range o.Media {
+			replaced := false
+			for i := range n.Media {
+				if n.Media[i].Lang == m.Lang {
+					n.Media[i] = m
+					replaced = true
+				}
+			}
+			if !replaced {
+				n.Media = append(n.Media, m)
+			}
+		}
+	}
+	if o.Choices != nil {
+		n.Choices = make([]*Choice, 0, len(b.Choices)+len(o.Choices))
+		for _, c := range b.Choices {
+			cc := *c
+			n.Choices = append(n.Choices, &cc)
+		}
+		for _, oc := range o.Choices {
+			idx := -1
+			for i, c := range n.Choices {
+				if c.ID == oc.ID {
+					idx = i
+				}
+			}
+			switch {
+			case oc.remove && idx >= 0:
+				n.Choices = append(n.Choices[:idx], n.Choices[idx+1:]...)
+			case oc.remove:
+			case idx < 0:
+				cc := *oc
+				n.Choices = append(n.Choices, &cc)
+			default:
+				c := n.Choices[idx]
+				c.Title = c.Title.merge(oc.Title)
+				c.Description = c.Description.merge(oc.Description)
+				c.Keywords = append(append(Words(nil), c.Keywords...), oc.Keywords...)
+				if oc.Next != "" {
+					c.Next, c.NextPos = oc.Next, oc.NextPos
+				}
+			}
+		}
+	}
+	return &n
+}
+
+// resolveLangs gives the texts written as a plain string (no language) the
+// language lang.
+func (p *Playbook) resolveLangs(lang string) {
+	fix := func(t Text) {
+		for i := range t {
+			if t[i].Lang == "" {
+				t[i].Lang = lang
+			}
+		}
+	}
+	for _, m := range p.Messages {
+		fix(m)
+	}
+	for _, n := range p.Nodes {
+		fix(n.Text)
+		fix(n.Button)
+		fix(n.Retry)
+		for _, c := range n.Choices {
+			fix(c.Title)
+			fix(c.Description)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package flow
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Session is where one person is in a conversation. It is small and plain:
+// the engine reads one and returns the next, and the Runner stores it as
+// bytes (MarshalBinary) in storage.Sessions.
+type Session struct {
+	Playbook string   // the playbook id
+	Version  int      // the version the session runs on
+	Node     string   // the question waiting for an answer; empty when ended
+	Lang     string   // the language the conversation is in
+	Back     []string // earlier questions, most recent last, for "back"
+	Answer   string   // the last answer: a choice id or typed text (clipped)
+	Retries  int      // wrong answers to the current question
+	LastID   string   // id of the last message handled, to spot redeliveries
+	Ended    bool     // the conversation ended; the next message starts over
+}
+
+// IsZero reports whether the session is new: no playbook started.
+func (s Session) IsZero() bool { return s.Playbook == "" }
+
+// sessionFormat is the version of the serialised form. Decoders accept
+// every version up to this one.
+const sessionFormat = 1
+
+// Limits on what a session holds, so that it stays small.
+const (
+	maxAnswerBytes = 200
+	maxIDBytes     = 128
+	maxSessionSize = 4096
+)
+
+const sessionMagic = 'F'
+
+// MarshalBinary encodes the session in the compact, versioned form stored
+// by the Runner: a magic byte, the format version, then the fields as
+// length-prefixed strings and varints.
+func (s Session) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 64+len(s.Playbook)+len(s.Node)+len(s.Answer)+len(s.LastID)+16*len(s.Back))
+	return s.AppendBinary(b)
+}
+
+// AppendBinary appends the encoded session to b.
+func (s Session) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, sessionMagic, sessionFormat)
+	var flags uint64
+	if s.Ended {
+		flags |= 1
+	}
+	b = binary.AppendUvarint(b, flags)
+	b = appendString(b, s.Playbook)
+	b = binary.AppendUvarint(b, uint64(max(s.Version, 0)))
+	b = appendString(b, s.Node)
+	b = appendString(b, s.Lang)
+	b = appendString(b, clipBytes(s.Answer, maxAnswerBytes))
+	b = binary.AppendUvarint(b, uint64(max(s.Retries, 0)))
+	b = appendString(b, clipBytes(s.LastID, maxIDBytes))
+	back := s.Back
+	if len(back) > maxBackStack {
+		back = back[len(back)-maxBackStack:]
+	}
+	b = binary.AppendUvarint(b, uint64(len(back)))
+	for _, id := range back {
+		b = appendString(b, id)
+	}
+	return b, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// UnmarshalBinary decodes a session written by MarshalBinary (of this or
+// an earlier format version). Bad data gives an error matching
+// ErrBadSession.
+func (s *Session) UnmarshalBinary(data []byte) error {
+	if len(data) > maxSessionSize {
+		return fmt.Errorf("%w: %d bytes is over the %d limit", ErrBadSession, len(data), maxSessionSize)
+	}
+	if len(data) < 2 || data[0] != sessionMagic {
+		return fmt.Errorf("%w: not a session", ErrBadSession)
+	}
+	if data[1] == 0 || data[1] > sessionFormat {
+		return fmt.Errorf("%w: format version %d is not known (this code reads up to %d)", ErrBadSession, data[1], sessionFormat)
+	}
+	d := decoder{b: data[2:]}
+	var out Session
+	flags := d.uvarint()
+	out.Ended = flags&1 != 0
+	out.Playbook = d.string()
+	out.Version = d.int()
+	out.Node = d.string()
+	out.Lang = d.string()
+	out.Answer = d.string()
+	out.Retries = d.int()
+	out.LastID = d.string()
+	n := d.int()
+	if n > maxBackStack {
+		d.fail()
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		out.Back = append(out.Back, d.string())
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.fail()
+	}
+	if d.err != nil {
+		return fmt.Errorf("%w: truncated or malformed", ErrBadSession)
+	}
+	*s = out
+	return nil
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() { d.err = ErrBadSession }
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	v := d.uvarint()
+	if v > 1<<31 {
+		d.fail()
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
