@@ -1,0 +1,89 @@
+package consent
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
+)
+
+// SweepReport counts what Sweep did.
+type SweepReport struct {
+	Reconsent int // people moved to reconsent_required by a material notice change
+	Expired   int // consents past their time limit
+	Forgotten int // minimal records of people who declined or never answered, past retention
+}
+
+// Sweep walks the ledger's states once: it marks people whose consent no
+// longer covers the current notice as needing to answer again, expires
+// consents past their time limit, and forgets the minimal records of people
+// who declined or never answered once the retention period has passed. Run
+// it at startup after publishing notices, and daily.
+func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
+	var rep SweepReport
+	now := s.now()
+	var todo []storage.ConsentState
+	for st, err := range s.store.Consent().List(ctx) {
+		if err != nil {
+			return rep, fmt.Errorf("consent: sweep: %w", err)
+		}
+		todo = append(todo, st)
+	}
+	for _, st := range todo {
+		core := st.Purposes[string(chat.PurposeCore)]
+		switch State(core.State) {
+		case StateDeclined, StatePresented:
+			if !st.Hold && now.Sub(st.UpdatedAt) >= s.declinedRetention && st.Subject != "" && !hasGrantedOptional(st) {
+				if err := s.store.Consent().Forget(ctx, st.Subject); err != nil {
+					return rep, fmt.Errorf("consent: sweep: forget: %w", err)
+				}
+				rep.Forgotten++
+			}
+			continue
+		}
+		if st.Contact.Identifier == "" {
+			continue // a tombstone: nothing to do without the contact
+		}
+		var expired, stale []chat.Purpose
+		notice := s.notices.Get(st.Language)
+		for p, ps := range st.Purposes {
+			if State(ps.State) != StateGranted {
+				continue
+			}
+			if !ps.ExpiresAt.IsZero() && !now.Before(ps.ExpiresAt) {
+				expired = append(expired, chat.Purpose(p))
+			} else if !notice.Covers(st.Notice) {
+				stale = append(stale, chat.Purpose(p))
+			}
+		}
+		if len(expired) > 0 {
+			if _, err := s.appendEvent(ctx, st.Contact, entry{typ: EventExpired, purposes: sorted(expired), actor: ActorSystem, reason: "consent time limit reached"}); err != nil {
+				return rep, err
+			}
+			rep.Expired++
+		}
+		if len(stale) > 0 {
+			if _, err := s.appendEvent(ctx, st.Contact, entry{typ: EventReconsentRequired, purposes: sorted(stale), actor: ActorSystem, reason: "material notice change to " + notice.Version}); err != nil {
+				return rep, err
+			}
+			rep.Reconsent++
+		}
+	}
+	return rep, nil
+}
+
+func hasGrantedOptional(st storage.ConsentState) bool {
+	for p, ps := range st.Purposes {
+		if p != string(chat.PurposeCore) && State(ps.State) == StateGranted {
+			return true
+		}
+	}
+	return false
+}
+
+func sorted(ps []chat.Purpose) []chat.Purpose {
+	slices.Sort(ps)
+	return ps
+}
