@@ -26,9 +26,13 @@ func (s *FlexString) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0:
 	case b[0] == '"':
-		var v string
-		if json.Unmarshal(b, &v) == nil {
-			*s = FlexString(v)
+		if plain, ok := unquote(b); ok {
+			*s = FlexString(plain)
+		} else {
+			var v string
+			if json.Unmarshal(b, &v) == nil {
+				*s = FlexString(v)
+			}
 		}
 	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'), bytes.Equal(b, []byte("true")), bytes.Equal(b, []byte("false")):
 		*s = FlexString(b)
@@ -88,11 +92,11 @@ func (t Timestamp) Time() time.Time {
 // number reads a JSON number, or a JSON string holding one.
 func number(b []byte) (float64, bool) {
 	if len(b) >= 2 && b[0] == '"' {
-		var s string
-		if json.Unmarshal(b, &s) != nil {
-			return 0, false
+		plain, ok := unquote(b)
+		if !ok {
+			return 0, false // escapes never occur in a number
 		}
-		b = []byte(s)
+		b = plain
 	}
 	if len(b) == 0 || len(b) > 64 {
 		return 0, false
@@ -105,6 +109,22 @@ func number(b []byte) (float64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// unquote returns the inside of a JSON string that has no escapes, the
+// common case, without decoding it; ok is false when it has escapes or
+// non-ASCII bytes, which encoding/json must decode.
+func unquote(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	inner := b[1 : len(b)-1]
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return nil, false
+		}
+	}
+	return inner, true
 }
 
 // rawJSON holds a slice of the input without copying it: Parse works on

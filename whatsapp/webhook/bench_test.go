@@ -1,0 +1,141 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/whatsapp/webhook"
+	"github.com/impactchat/impactchat/whatsapp/webhook/webhooktest"
+)
+
+// typicalPayload is one inbound text message, as Meta sends it (about 500
+// bytes).
+func typicalPayload(id string) []byte {
+	return webhooktest.TextPayload(webhooktest.TextMessage{
+		Line: "106540352242922", From: "16505551234", ProfileName: "Sheena Nelson",
+		ID: id, Body: "Bonjour, où se trouve le bureau le plus proche ?", Time: time.Unix(1749416383, 0),
+	})
+}
+
+// BenchmarkVerifyParse is the work of one delivery without HTTP: verify the
+// signature, parse, convert to events.
+func BenchmarkVerifyParse(b *testing.B) {
+	body := typicalPayload("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=")
+	sig := webhooktest.Sign(body, secret)
+	b.Run("verify", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := webhook.VerifySignature(body, sig, secret); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := webhook.Parse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verify+parse+events", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := webhook.VerifySignature(body, sig, secret); err != nil {
+				b.Fatal(err)
+			}
+			n, err := webhook.Parse(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(n.Events()) != 1 {
+				b.Fatal("no event")
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payloads/s")
+	})
+}
+
+// countingSink keeps events in memory, deduplicated by key.
+type countingSink struct {
+	mu   sync.Mutex
+	seen map[string]struct{}
+}
+
+func (s *countingSink) Accept(_ context.Context, evs []chat.Event) error {
+	s.mu.Lock()
+	for _, e := range evs {
+		s.seen[e.Key()] = struct{}{}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// BenchmarkHandlerLoopback posts signed one-message deliveries to the
+// handler over loopback HTTP/1.1 with keep-alive, from 16 concurrent
+// senders per CPU, into an in-memory sink.
+func BenchmarkHandlerLoopback(b *testing.B) {
+	sink := &countingSink{seen: map[string]struct{}{}}
+	h, err := webhook.NewHandler(webhook.Config{Secrets: []string{secret}, VerifyToken: verifyToken}, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	const conns = 64
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     time.Minute,
+	}}
+	defer client.CloseIdleConnections()
+
+	const distinct = 4096
+	bodies := make([][]byte, distinct)
+	sigs := make([]string, distinct)
+	for i := range bodies {
+		bodies[i] = typicalPayload("wamid.bench" + strconv.Itoa(i))
+		sigs[i] = webhooktest.Sign(bodies[i], secret)
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) % distinct
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/webhook", bytes.NewReader(bodies[i]))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(webhooktest.SignatureHeader, sigs[i])
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+}
