@@ -213,7 +213,7 @@ func New(store storage.Store, notices *Notices, opts ...Option) (*Service, error
 	}
 	s := &Service{
 		store: store, notices: notices,
-		now:   time.Now, newID: uuid.NewString,
+		now: time.Now, newID: uuid.NewString,
 		log:               slog.New(slog.DiscardHandler),
 		holdPriority:      2,
 		holdReview:        30 * 24 * time.Hour,
