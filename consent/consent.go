@@ -103,7 +103,7 @@ type Refusal struct {
 func (r *Refusal) Error() string {
 	st := r.State
 	if st == StateUnknown {
-		st = "unknown"
+		st = "not given"
 	}
 	return fmt.Sprintf("consent: %s message for purpose %q refused: consent is %s", r.Type, r.Purpose, st)
 }

@@ -237,8 +237,8 @@ func (s *Service) present(ctx context.Context, r chat.Replier, m *chat.Message, 
 				return err
 			}
 		}
-		if !force && !st.PromptAt.IsZero() && st.Hash == n.Hash && now.Sub(st.PromptAt) < s.window {
-			return nil // asked already in this window: stay silent, store nothing
+		if !force && s.quiet(st, n, now) {
+			return nil // asked or answered in this window: stay silent, store nothing
 		}
 	}
 	res, err := r.Reply(chat.WithIntent(ctx, chat.Intent{Exemption: chat.ExemptNotice}), n.Message())
@@ -250,6 +250,22 @@ func (s *Service) present(ctx context.Context, r chat.Replier, m *chat.Message, 
 		method: m.From.Channel + ":notice", evidence: res.MessageID, actor: ActorSystem, prompt: true,
 	})
 	return err
+}
+
+// quiet reports whether the notice must not be shown again yet: the same
+// notice is waiting for an answer and was sent within the prompt window, or
+// the person declined within the window. After a withdrawal, an erasure or an
+// expiry, the person's next message gets the notice once: they may be coming
+// back.
+func (s *Service) quiet(st storage.ConsentState, n *Notice, now time.Time) bool {
+	core := st.Purposes[string(chat.PurposeCore)]
+	switch {
+	case st.Prompts > 0 && st.Hash == n.Hash && !st.PromptAt.IsZero() && now.Sub(st.PromptAt) < s.window:
+		return true
+	case State(core.State) == StateDeclined && now.Sub(core.Since) < s.window:
+		return true
+	}
+	return false
 }
 
 func grantedPurposes(st storage.ConsentState) []chat.Purpose {
