@@ -87,8 +87,66 @@ func remix(base, over *Playbook) *Playbook {
 		}
 		out.Nodes = kept
 	}
+	if over.Languages != nil {
+		out.keepLangs()
+	}
 	out.index = nil
 	return &out
+}
+
+// keepLangs drops translations, keywords and media in languages the
+// playbook no longer declares: a remix may narrow the upstream's languages
+// without deleting each translation by hand.
+func (p *Playbook) keepLangs() {
+	text := func(t Text) Text {
+		out := t[:0:0]
+		for _, v := range t {
+			if p.HasLanguage(v.Lang) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	words := func(w Words) Words {
+		out := w[:0:0]
+		for _, v := range w {
+			if v.Lang == "" || p.HasLanguage(v.Lang) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	p.MenuWords, p.BackWords = words(p.MenuWords), words(p.BackWords)
+	msgs := make(map[string]Text, len(p.Messages))
+	for k, v := range p.Messages {
+		msgs[k] = text(v)
+	}
+	p.Messages = msgs
+	for i, n := range p.Nodes {
+		c := *n
+		c.Text, c.Button, c.Retry = text(n.Text), text(n.Button), text(n.Retry)
+		c.Media = nil
+		for _, m := range n.Media {
+			if m.Lang == "" || p.HasLanguage(m.Lang) {
+				c.Media = append(c.Media, m)
+			}
+		}
+		c.Choices = make([]*Choice, len(n.Choices))
+		for j, ch := range n.Choices {
+			cc := *ch
+			cc.Title, cc.Description, cc.Keywords = text(ch.Title), text(ch.Description), words(ch.Keywords)
+			c.Choices[j] = &cc
+		}
+		if n.Cases != nil {
+			c.Cases = make([]*Case, len(n.Cases))
+			for j, cs := range n.Cases {
+				cc := *cs
+				cc.Keyword = words(cs.Keyword)
+				c.Cases[j] = &cc
+			}
+		}
+		p.Nodes[i] = &c
+	}
 }
 
 func mergeNode(b, o *Node) *Node {
@@ -139,6 +197,9 @@ func mergeNode(b, o *Node) *Node {
 			cc := *c
 			n.Choices = append(n.Choices, &cc)
 		}
+		// New choices go before the next upstream choice the remix names
+		// after them, so a remix controls where its options appear.
+		var pending []*Choice
 		for _, oc := range o.Choices {
 			idx := -1
 			for i, c := range n.Choices {
@@ -152,7 +213,7 @@ func mergeNode(b, o *Node) *Node {
 			case oc.remove:
 			case idx < 0:
 				cc := *oc
-				n.Choices = append(n.Choices, &cc)
+				pending = append(pending, &cc)
 			default:
 				c := n.Choices[idx]
 				c.Title = c.Title.merge(oc.Title)
@@ -161,8 +222,13 @@ func mergeNode(b, o *Node) *Node {
 				if oc.Next != "" {
 					c.Next, c.NextPos = oc.Next, oc.NextPos
 				}
+				if len(pending) > 0 {
+					n.Choices = append(n.Choices[:idx], append(pending, n.Choices[idx:]...)...)
+					pending = nil
+				}
 			}
 		}
+		n.Choices = append(n.Choices, pending...)
 	}
 	return &n
 }
