@@ -106,6 +106,8 @@ type env struct {
 	notices  *consent.Notices
 	handler  chat.Handler
 	canceled []storage.ContactRef
+	// onHandle runs for every message that reaches the flows behind the Gate.
+	onHandle func(m *chat.Message)
 }
 
 func loadNotices(t testing.TB, dir string) *consent.Notices {
@@ -156,6 +158,9 @@ func (e *env) setNotices(ns *consent.Notices) {
 			body = m.Choice
 		}
 		e.handled = append(e.handled, body)
+		if e.onHandle != nil {
+			e.onHandle(m)
+		}
 		if _, err := e.store.Contacts().Touch(ctx, ref, m.Time); err != nil {
 			return err
 		}
