@@ -606,7 +606,7 @@ func take(m map[string]*bucket, key string, now time.Time, every time.Duration, 
 		b.tokens = min(float64(burst), b.tokens+float64(now.Sub(b.last))/float64(every))
 		b.last = now
 	}
-	if b.tokens < 1 {
+	if b.tokens < 1-1e-6 { // clients' own limiters round to the nanosecond
 		return false
 	}
 	b.tokens--
