@@ -29,6 +29,9 @@ const (
 	settleTimeout = 10 * time.Second
 	// maxReason bounds the reason stored with a retried or dead-lettered event.
 	maxReason = 500
+	// gatherDelay is the longest the dispatcher waits, under a backlog, for
+	// more workers to become idle before claiming for the few that are.
+	gatherDelay = 2 * time.Millisecond
 	// maxClaimBackoff caps the wait between failed claims.
 	maxClaimBackoff = 30 * time.Second
 )
@@ -177,6 +180,10 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 	poll := time.NewTimer(s.poll)
 	defer poll.Stop()
 	failures := 0
+	backlog := false // the last claim got all it asked for: more is waiting
+	lowWater := max(1, min(s.workers, s.batch)/4)
+	gatherTimer := time.NewTimer(gatherDelay)
+	defer gatherTimer.Stop()
 	// wait blocks until there may be work, reporting false when Run must stop.
 	wait := func(d time.Duration, onWake bool) bool {
 		poll.Reset(d)
@@ -204,15 +211,24 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 		default:
 		}
 		free := s.workers - len(sem)
-		if free <= 0 {
+		if free <= 0 || (backlog && free < lowWater) {
+			// Under a backlog, gather a few idle workers before claiming
+			// again: one claim for several events costs the store far less
+			// than one claim per event, and a short gather costs little.
+			var gather <-chan time.Time
+			if free > 0 {
+				gatherTimer.Reset(gatherDelay)
+				gather = gatherTimer.C
+			}
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-s.stopping:
 				return nil
 			case <-r.finished:
+				continue
+			case <-gather:
 			}
-			continue
 		}
 		n := min(free, s.batch)
 		items, err := s.claim(r.work, n)
@@ -235,7 +251,8 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 			sem <- struct{}{}
 			s.start(r, c, sem)
 		}
-		if len(items) == n {
+		backlog = len(items) == n
+		if backlog {
 			continue // there may be more
 		}
 		if !wait(s.poll, true) {
