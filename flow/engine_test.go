@@ -197,8 +197,8 @@ func TestSessionEncoding(t *testing.T) {
 	bad := [][]byte{
 		nil,
 		[]byte("{}"),
-		{'F', 9},           // a format from the future
-		data[:len(data)-3], // truncated
+		{'F', 9},                                // a format from the future
+		data[:len(data)-3],                      // truncated
 		append(append([]byte(nil), data...), 0), // trailing bytes
 	}
 	for i, b := range bad {
@@ -248,4 +248,3 @@ func TestTemplateValuesAreClipped(t *testing.T) {
 		t.Fatalf("a 10,000-character field made a %d-byte message", len(body))
 	}
 }
-

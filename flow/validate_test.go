@@ -244,7 +244,7 @@ func TestValidateErrors(t *testing.T) {
 		},
 		{
 			name: "no version",
-			src: "playbook: t\nlanguages: [en]\nnodes:\n  - id: a\n    end: true\n",
+			src:  "playbook: t\nlanguages: [en]\nnodes:\n  - id: a\n    end: true\n",
 			want: "the playbook has no version", line: 1, fix: "version: 1",
 		},
 		{
