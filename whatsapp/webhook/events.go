@@ -91,7 +91,6 @@ func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 		if wantProblems {
 			ep = "entry[" + strconv.Itoa(i) + "]"
 		}
-		report(ep, e.problem)
 		for j := range e.Changes {
 			c := &e.Changes[j]
 			cp := ""

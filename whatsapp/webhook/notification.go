@@ -27,21 +27,6 @@ type Entry struct {
 	ID      FlexString `json:"id,omitzero"`   // the WhatsApp Business Account id ("0" in dashboard tests)
 	Time    Timestamp  `json:"time,omitzero"` // set on management fields
 	Changes []Change   `json:"changes,omitzero"`
-
-	problem string
-}
-
-// UnmarshalJSON implements json.Unmarshaler leniently: see Problems.
-func (e *Entry) UnmarshalJSON(b []byte) error {
-	if isNull(b) {
-		return nil
-	}
-	type entry Entry // without this method
-	var p entry
-	problem := lenient(b, &p)
-	*e = Entry(p)
-	e.problem = problem
-	return nil
 }
 
 // Change is one subscribed field that changed, with its value.
@@ -57,30 +42,43 @@ type Change struct {
 	problem string
 }
 
-// UnmarshalJSON implements json.Unmarshaler. The "field" member may come
-// before or after "value"; the value is decoded once the field is known.
+// wireChange is a change as sent. The "field" member may come before or
+// after "value"; the value is decoded once the field is known.
+type wireChange struct {
+	Field FlexString `json:"field"`
+	Value rawJSON    `json:"value"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler, for code that decodes a
+// Notification with encoding/json rather than Parse. Parse does the same
+// work in fewer passes over the body.
 func (c *Change) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	var p struct {
-		Field FlexString `json:"field,omitzero"`
-		Value rawJSON    `json:"value,omitzero"`
+	var w wireChange
+	problem := lenient(b, &w)
+	c.decode(w)
+	if problem != "" {
+		c.problem = problem
 	}
-	c.problem = lenient(b, &p)
-	c.Field = string(p.Field)
-	if isNull(p.Value) {
-		return nil
+	return nil
+}
+
+// decode types the value of w by its field. The value is not copied.
+func (c *Change) decode(w wireChange) {
+	*c = Change{Field: string(w.Field)}
+	if isNull(w.Value) {
+		return
 	}
-	c.Raw = json.RawMessage(p.Value)
+	c.Raw = json.RawMessage(w.Value)
 	if mk, ok := changeValues[c.Field]; ok {
 		v := mk()
-		if problem := lenient(p.Value, v); problem != "" && c.problem == "" {
+		if problem := lenient(w.Value, v); problem != "" {
 			c.problem = "value." + problem
 		}
 		c.Value = v
 	}
-	return nil
 }
 
 // MarshalJSON implements json.Marshaler: a change encodes as it was
@@ -147,16 +145,39 @@ func Parse(body []byte) (*Notification, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrMalformed
 	}
+	// One pass types the envelope and leaves each change's value as a
+	// slice of this copy; each value is then decoded by its field.
 	data := bytes.Clone(trimmed)
-	n := new(Notification)
-	err := json.Unmarshal(data, n)
+	var w struct {
+		Object string `json:"object"`
+		Entry  []struct {
+			ID      FlexString   `json:"id"`
+			Time    Timestamp    `json:"time"`
+			Changes []wireChange `json:"changes"`
+		} `json:"entry"`
+	}
+	err := json.Unmarshal(data, &w)
 	var te *json.UnmarshalTypeError
+	n := &Notification{Object: w.Object}
 	switch {
 	case err == nil:
 	case errors.As(err, &te):
 		n.problem = describe(err)
 	default:
 		return nil, ErrMalformed
+	}
+	if len(w.Entry) > 0 {
+		n.Entries = make([]Entry, len(w.Entry))
+	}
+	for i, we := range w.Entry {
+		e := &n.Entries[i]
+		e.ID, e.Time = we.ID, we.Time
+		if len(we.Changes) > 0 {
+			e.Changes = make([]Change, len(we.Changes))
+		}
+		for j, wc := range we.Changes {
+			e.Changes[j].decode(wc)
+		}
 	}
 	return n, nil
 }
