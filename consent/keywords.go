@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/impactchat/impactchat/internal/textnorm"
@@ -61,14 +62,17 @@ var defaultKeywords []byte
 // DefaultKeywords returns the seed lists shipped with the package, for en,
 // fr, es, pt, ar, fa, prs, uk and sw. They are seeds: native speakers and the
 // communities served must review them before a line relies on them (Seed
-// reports true until the file says otherwise).
-func DefaultKeywords() *Keywords {
+// reports true until the file says otherwise). Keywords are immutable, so
+// the value is shared.
+func DefaultKeywords() *Keywords { return defaultOnce() }
+
+var defaultOnce = sync.OnceValue(func() *Keywords {
 	k, err := ParseKeywords("keywords.yaml", defaultKeywords)
 	if err != nil {
 		panic("consent: the embedded keyword list is invalid: " + err.Error())
 	}
 	return k
-}
+})
 
 // LoadKeywords loads a keyword file.
 func LoadKeywords(file string) (*Keywords, error) {
