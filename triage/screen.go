@@ -1,0 +1,192 @@
+package triage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
+)
+
+// ScreenConfig configures a Screen.
+type ScreenConfig struct {
+	Lexicon LexiconSource // required: a *Lexicon or a reloadable *Lexicons
+	Queue   *Queue        // required: where urgent and human-bound conversations go
+	Replies Replies       // required: Safety, Queued and OutOfHours in Replies.Default
+
+	// OnCall is the Notifier target paged for critical cases and for
+	// urgent ones while the line is closed. Default "oncall".
+	OnCall string
+	// Buttons maps option ids (reply buttons, list rows, quick replies)
+	// to categories: a "talk to a person" button is HumanRequest.
+	Buttons map[string]Category
+	// SafetyRepeat is how long an urgent conversation waits unclaimed
+	// before a further message from the person gets the safety
+	// acknowledgement again. Default one hour.
+	SafetyRepeat time.Duration
+	// Language returns the person's language when no lexicon signal says
+	// it (for instance from storage.Contact.Language). Optional.
+	Language func(ctx context.Context, m *chat.Message) string
+	Logger   *slog.Logger // ids, paths and priorities only; default discards
+	Observe  Observer     // optional
+}
+
+// Screen is the first handler every inbound message meets, before
+// consent: it finds urgent messages and requests for a person however the
+// conversation stands, so that urgent always reaches a person.
+//
+//   - Urgent or critical signals open (or raise) the conversation's ticket,
+//     page on-call when the line is closed or the case critical, send the
+//     safety acknowledgement (chat.ExemptSafety) and stop there: the bot
+//     is suspended for the conversation until staff resolve it. Urgent
+//     beats opt-out: "stop, he is hitting me" is urgent.
+//   - While a conversation is urgent, further messages join it silently
+//     (or with the safety message again after SafetyRepeat); control words
+//     still go on to consent.
+//   - Requests for a person, fraud reports and media the bot cannot read
+//     (voice notes, images, documents) open a ticket at Elevated or higher
+//     and go on, carrying the Decision, so that consent may still send its
+//     notice and the Router acknowledges.
+//   - Everything else goes on with a routine Decision.
+type Screen struct {
+	desk
+	lex     LexiconSource
+	buttons map[string]Category
+}
+
+// NewScreen checks cfg and returns a Screen.
+func NewScreen(cfg ScreenConfig) (*Screen, error) {
+	switch {
+	case cfg.Lexicon == nil || cfg.Lexicon.Lexicon() == nil:
+		return nil, errors.New("triage: new screen: lexicon is nil")
+	case cfg.Queue == nil:
+		return nil, errors.New("triage: new screen: queue is nil")
+	case cfg.SafetyRepeat < 0:
+		return nil, fmt.Errorf("triage: new screen: safety repeat %v is negative", cfg.SafetyRepeat)
+	}
+	if err := cfg.Replies.validate(); err != nil {
+		return nil, fmt.Errorf("triage: new screen: %w", err)
+	}
+	for id, c := range cfg.Buttons {
+		if _, ok := categories[c]; !ok {
+			return nil, fmt.Errorf("triage: new screen: button %q has unknown category %q", id, c)
+		}
+	}
+	s := &Screen{
+		desk: desk{queue: cfg.Queue, replies: cfg.Replies, onCall: cfg.OnCall, repeat: cfg.SafetyRepeat,
+			language: cfg.Language, logger: cfg.Logger, observe: cfg.Observe},
+		lex:     cfg.Lexicon,
+		buttons: cfg.Buttons,
+	}
+	if s.onCall == "" {
+		s.onCall = "oncall"
+	}
+	if s.repeat == 0 {
+		s.repeat = time.Hour
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// unreadable reports kinds the bot cannot read: they fail up to a person.
+func unreadable(k chat.Kind) bool {
+	switch k {
+	case chat.KindAudio, chat.KindImage, chat.KindVideo, chat.KindDocument, chat.KindLocation, chat.KindContacts, chat.KindUnknown:
+		return true
+	}
+	return false
+}
+
+// Detect screens one message without any I/O: lexicon signals in its text
+// (or caption, or chosen option's title), button categories, and the kind
+// of message. It allocates only when something matches.
+func (s *Screen) Detect(m *chat.Message) Decision {
+	var d Decision
+	lex := s.lex.Lexicon()
+	if lex == nil {
+		return Decision{Priority: Elevated, Category: DetectorFailure, HumanRequired: true}
+	}
+	var buf [8]*Rule
+	rules := lex.Match(m.Text, buf[:0])
+	var top *Rule
+	for _, r := range rules {
+		if r.Category.Control() {
+			d.Control = true
+		}
+		if top == nil || r.Priority > top.Priority {
+			top = r
+		}
+	}
+	if len(rules) > 0 {
+		d.Rules = make([]string, len(rules))
+		for i, r := range rules {
+			d.Rules[i] = r.ID
+		}
+		d.Priority, d.Category, d.Language, d.Queue = top.Priority, top.Category, top.Language, top.Queue
+	}
+	if c, ok := s.buttons[m.Choice]; ok && m.Kind == chat.KindChoice {
+		d.Rules = append(d.Rules, "button/"+string(c))
+		if p := categories[c].priority; p > d.Priority || d.Category == "" {
+			d.Priority, d.Category, d.Queue = max(p, d.Priority), c, categories[c].queue
+		}
+		d.Control = d.Control || c.Control()
+	}
+	if unreadable(m.Kind) && d.Priority < Elevated {
+		d.Priority, d.Category, d.Queue = Elevated, UnreadableMedia, QueueGeneral
+		d.Rules = append(d.Rules, "kind/"+string(m.Kind))
+	}
+	d.HumanRequired = d.Priority >= Elevated
+	return d
+}
+
+// Middleware is the screen as a chat.Middleware: chat.Chain(h,
+// screen.Middleware, gate.Middleware, router.Middleware).
+func (s *Screen) Middleware(next chat.Handler) chat.Handler {
+	if next == nil {
+		next = chat.HandlerFunc(func(context.Context, chat.Replier, *chat.Message) error { return nil })
+	}
+	return chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		return s.handle(ctx, r, m, next)
+	})
+}
+
+func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, next chat.Handler) error {
+	d := s.Detect(m)
+	if d.Priority >= Urgent {
+		return s.urgent(ctx, r, m, d)
+	}
+	active, err := s.queue.tickets.Active(ctx, refOf(m))
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+	case err != nil:
+		// The message stays in the inbox and comes back: better late than
+		// screened without knowing the conversation is urgent.
+		return fmt.Errorf("triage: screen message %s: %w", m.ID, err)
+	case Priority(active.Priority) >= Urgent:
+		d.Priority, d.SuspendBot, d.HumanRequired, d.Ticket = Priority(active.Priority), true, true, active.ID
+		if d.Control {
+			// STOP or DELETE still reach consent; consent's confirmation is
+			// exempt and the router keeps the bot quiet.
+			d.Path = PathNext
+			return next.Handle(WithDecision(ctx, d), r, m)
+		}
+		if d.Category == "" {
+			d.Category = Category(active.Category)
+		}
+		return s.safetyOrSilent(ctx, r, m, d, s.queue.item(ctx, active), false)
+	}
+	if d.HumanRequired {
+		it, _, err := s.queue.Enqueue(ctx, Request{Contact: refOf(m), Priority: d.Priority, Category: d.Category, Queue: d.Queue})
+		if err != nil {
+			return fmt.Errorf("triage: screen message %s: %w", m.ID, err)
+		}
+		d.Ticket = it.Ticket.ID
+	}
+	d.Path = PathNext
+	return next.Handle(WithDecision(ctx, d), r, m)
+}
