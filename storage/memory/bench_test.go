@@ -1,0 +1,106 @@
+package memory_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/memory"
+)
+
+// BenchmarkInbox puts a batch of events spread over partitions, claims them
+// in batches and acks each: the path every inbound event takes. The metric
+// events/s counts events through all three steps.
+func BenchmarkInbox(b *testing.B) {
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			st := memory.New()
+			defer st.Close()
+			in := st.Inbox()
+			ctx := b.Context()
+			now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			items := make([]storage.InboxItem, batch)
+			payload := make([]byte, 600)
+			n := 0
+			for b.Loop() {
+				for i := range items {
+					n++
+					items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%1000), Payload: payload, At: now}
+				}
+				if _, err := in.Put(ctx, items, now); err != nil {
+					b.Fatal(err)
+				}
+				for left := batch; left > 0; {
+					cs, err := in.Claim(ctx, "w", batch, time.Minute, now)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(cs) == 0 {
+						b.Fatal("nothing to claim")
+					}
+					for _, c := range cs {
+						if err := in.Ack(ctx, "w", c.Seq); err != nil {
+							b.Fatal(err)
+						}
+					}
+					left -= len(cs)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkContactLookup finds one of 100,000 contacts by reference.
+func BenchmarkContactLookup(b *testing.B) {
+	st := memory.New()
+	defer st.Close()
+	ctx := b.Context()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const contacts = 100_000
+	refs := make([]storage.ContactRef, contacts)
+	for i := range refs {
+		refs[i] = storage.ContactRef{Channel: "whatsapp", Identifier: fmt.Sprintf("1555%07d", i)}
+		if _, err := st.Contacts().Touch(ctx, refs[i], now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := st.Contacts().Get(ctx, refs[i%contacts]); err != nil {
+			b.Fatal(err)
+		}
+		i += 7919
+	}
+}
+
+// BenchmarkSessionsMemory stores 100,000 flow sessions of 500 bytes and
+// reports the heap they hold. It measures; it asserts nothing.
+func BenchmarkSessionsMemory(b *testing.B) {
+	const sessions = 100_000
+	ctx := b.Context()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	data := make([]byte, 500)
+	var held uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		st := memory.New()
+		for i := range sessions {
+			ref := storage.ContactRef{Channel: "whatsapp", Identifier: fmt.Sprintf("1555%07d", i)}
+			if _, err := st.Sessions().Put(ctx, storage.Session{Contact: ref, Data: data, ExpiresAt: now.Add(time.Hour)}, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(st)
+		st.Close()
+	}
+	b.ReportMetric(float64(held)/(1<<20), "MB/100k-sessions")
+	b.ReportMetric(float64(held)/sessions, "B/session")
+}
