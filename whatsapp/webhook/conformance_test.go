@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -217,5 +218,21 @@ func TestConformance(t *testing.T) {
 	}
 	if !t.Failed() {
 		t.Error("golden file differs in formatting; run with -update")
+	}
+}
+
+// Every real payload takes the fast path of Parse, and it gives what the
+// slow path gives.
+func TestConformanceFastPath(t *testing.T) {
+	t.Parallel()
+	for name, body := range conformancePayloads(t) {
+		fast, ok, slow := webhook.ParseBoth(body)
+		if !ok {
+			t.Errorf("%s: fast path not taken", name)
+			continue
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s: fast and slow paths differ", name)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -160,7 +161,29 @@ func describe(err error) string {
 		// Value is "string", "array"... or "number 123": keep only the
 		// JSON type, never the value, which may be personal data.
 		got, _, _ := strings.Cut(te.Value, " ")
-		return field + ": got a JSON " + got + ", want " + te.Type.String()
+		return field + ": got a JSON " + got + ", want " + jsonKind(te.Type)
 	}
 	return err.Error()
+}
+
+// jsonKind names the JSON type that decodes into t.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.Kind().String()
 }

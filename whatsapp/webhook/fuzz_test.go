@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"testing"
@@ -86,6 +87,16 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_ = n.Problems()
+		// The fast path, when it applies, gives what the slow one gives.
+		fast, fastOK, slow := webhook.ParseBoth(body)
+		if fastOK && !reflect.DeepEqual(fast, slow) {
+			fj, _ := json.Marshal(fast)
+			sj, _ := json.Marshal(slow)
+			t.Fatalf("fast and slow paths differ:\nfast %s\nslow %s", fj, sj)
+		}
+		if !reflect.DeepEqual(n, slow) && !(fastOK && reflect.DeepEqual(n, fast)) {
+			t.Fatal("Parse gives neither path's result")
+		}
 		// A notification encodes as it was received and decodes to the
 		// same events.
 		enc, err := json.Marshal(n)

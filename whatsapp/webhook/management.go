@@ -10,13 +10,8 @@ type TemplateStatusUpdate struct {
 	MessageTemplateCategory string         `json:"message_template_category,omitzero"`
 	Reason                  string         `json:"reason,omitzero"`
 	RejectionInfo           *RejectionInfo `json:"rejection_info,omitzero"`
-	DisableInfo             *struct {
-		DisableDate string `json:"disable_date,omitzero"`
-	} `json:"disable_info,omitzero"`
-	OtherInfo *struct {
-		Title       string `json:"title,omitzero"`
-		Description string `json:"description,omitzero"`
-	} `json:"other_info,omitzero"`
+	DisableInfo             *DisableInfo   `json:"disable_info,omitzero"`
+	OtherInfo               *OtherInfo     `json:"other_info,omitzero"`
 }
 
 func (*TemplateStatusUpdate) changeValue() {}
@@ -25,6 +20,17 @@ func (*TemplateStatusUpdate) changeValue() {}
 type RejectionInfo struct {
 	Reason         string `json:"reason,omitzero"`
 	Recommendation string `json:"recommendation,omitzero"`
+}
+
+// DisableInfo says when a template was disabled.
+type DisableInfo struct {
+	DisableDate string `json:"disable_date,omitzero"`
+}
+
+// OtherInfo explains a template pause or other change.
+type OtherInfo struct {
+	Title       string `json:"title,omitzero"`
+	Description string `json:"description,omitzero"`
 }
 
 // TemplateQualityUpdate is the value of "message_template_quality_update".
@@ -53,22 +59,31 @@ func (*TemplateCategoryUpdate) changeValue() {}
 // AccountUpdate is the value of "account_update": a ban, a violation, a
 // restriction, a verification...
 type AccountUpdate struct {
-	Event       string     `json:"event,omitzero"` // "DISABLED_UPDATE", "ACCOUNT_VIOLATION"...
-	PhoneNumber FlexString `json:"phone_number,omitzero"`
-	BanInfo     *struct {
-		WABABanState string `json:"waba_ban_state,omitzero"`
-		WABABanDate  string `json:"waba_ban_date,omitzero"`
-	} `json:"ban_info,omitzero"`
-	ViolationInfo *struct {
-		ViolationType string `json:"violation_type,omitzero"`
-	} `json:"violation_info,omitzero"`
-	RestrictionInfo []struct {
-		RestrictionType string    `json:"restriction_type,omitzero"`
-		Expiration      Timestamp `json:"expiration,omitzero"`
-	} `json:"restriction_info,omitzero"`
+	Event           string            `json:"event,omitzero"` // "DISABLED_UPDATE", "ACCOUNT_VIOLATION"...
+	PhoneNumber     FlexString        `json:"phone_number,omitzero"`
+	BanInfo         *BanInfo          `json:"ban_info,omitzero"`
+	ViolationInfo   *ViolationInfo    `json:"violation_info,omitzero"`
+	RestrictionInfo []RestrictionInfo `json:"restriction_info,omitzero"`
 }
 
 func (*AccountUpdate) changeValue() {}
+
+// BanInfo describes a ban of the business account.
+type BanInfo struct {
+	WABABanState string `json:"waba_ban_state,omitzero"`
+	WABABanDate  string `json:"waba_ban_date,omitzero"`
+}
+
+// ViolationInfo names a policy violation.
+type ViolationInfo struct {
+	ViolationType string `json:"violation_type,omitzero"`
+}
+
+// RestrictionInfo is a restriction placed on the account.
+type RestrictionInfo struct {
+	RestrictionType string    `json:"restriction_type,omitzero"`
+	Expiration      Timestamp `json:"expiration,omitzero"`
+}
 
 // PhoneNumberQualityUpdate is the value of "phone_number_quality_update": the
 // line's quality rating or messaging limit changed.

@@ -94,14 +94,17 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	type message Message // without this method
-	var p message
+	var p messageFields
 	problem := lenient(b, &p)
 	*m = Message(p)
 	m.Raw = json.RawMessage(b)
 	m.problem = problem
 	return nil
 }
+
+// messageFields is Message without its UnmarshalJSON method, for decoding
+// its members with encoding/json.
+type messageFields Message
 
 // Message types Meta sends.
 const (
@@ -424,14 +427,16 @@ func (s *Status) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	type status Status // without this method
-	var p status
+	var p statusFields
 	problem := lenient(b, &p)
 	*s = Status(p)
 	s.Raw = json.RawMessage(b)
 	s.problem = problem
 	return nil
 }
+
+// statusFields is Status without its UnmarshalJSON method.
+type statusFields Status
 
 // Conversation is the conversation a status was billed in. Omitted from
 // v24.0 except for free entry-point conversations.

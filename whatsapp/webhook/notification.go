@@ -145,9 +145,26 @@ func Parse(body []byte) (*Notification, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrMalformed
 	}
-	// One pass types the envelope and leaves each change's value as a
-	// slice of this copy; each value is then decoded by its field.
 	data := bytes.Clone(trimmed)
+	var fast fastNotification
+	err := json.Unmarshal(data, &fast)
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if n, ok := fast.build(data); ok {
+			return n, nil
+		}
+	case !errors.As(err, &te):
+		return nil, ErrMalformed
+	}
+	return parseSlow(data), nil
+}
+
+// parseSlow decodes data level by level, so that a member of the wrong type
+// spoils only the change, message or status that holds it.
+func parseSlow(data []byte) *Notification {
+	// One pass types the envelope and leaves each change's value as a
+	// slice of data; each value is then decoded by its field.
 	var w struct {
 		Object string `json:"object"`
 		Entry  []struct {
@@ -156,16 +173,7 @@ func Parse(body []byte) (*Notification, error) {
 			Changes []wireChange `json:"changes"`
 		} `json:"entry"`
 	}
-	err := json.Unmarshal(data, &w)
-	var te *json.UnmarshalTypeError
-	n := &Notification{Object: w.Object}
-	switch {
-	case err == nil:
-	case errors.As(err, &te):
-		n.problem = describe(err)
-	default:
-		return nil, ErrMalformed
-	}
+	n := &Notification{problem: lenient(data, &w), Object: w.Object}
 	if len(w.Entry) > 0 {
 		n.Entries = make([]Entry, len(w.Entry))
 	}
@@ -179,5 +187,5 @@ func Parse(body []byte) (*Notification, error) {
 			e.Changes[j].decode(wc)
 		}
 	}
-	return n, nil
+	return n
 }

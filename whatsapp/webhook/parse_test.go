@@ -92,9 +92,9 @@ func TestParseWrongTypesLoseNothingElse(t *testing.T) {
 		got = append(got, p.String())
 	}
 	want := []string{
-		"entry[0].changes[0]: value.statuses: got a JSON object, want []webhook.Status",
-		"entry[0].changes[0].value.messages[0]: text: got a JSON string, want webhook.Text",
-		"entry[0].changes[0].value.messages[1]: value: got a JSON string, want webhook.message",
+		"entry[0].changes[0]: value.statuses: got a JSON object, want an array",
+		"entry[0].changes[0].value.messages[0]: text: got a JSON string, want an object",
+		"entry[0].changes[0].value.messages[1]: value: got a JSON string, want an object",
 		"entry[0].changes[0].value.messages[1]: event.message.id is empty",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
