@@ -1,0 +1,237 @@
+package triage_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/triage"
+)
+
+// nextRecorder is the handler after the screen (consent, in a line); it
+// records what reached it and with which decision.
+type nextRecorder struct {
+	mu        sync.Mutex
+	decisions []triage.Decision
+	ids       []string
+}
+
+func (n *nextRecorder) Handle(ctx context.Context, _ chat.Replier, m *chat.Message) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	d, _ := triage.DecisionFrom(ctx)
+	n.decisions = append(n.decisions, d)
+	n.ids = append(n.ids, m.ID)
+	return nil
+}
+
+func (n *nextRecorder) take() []triage.Decision {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := n.decisions
+	n.decisions, n.ids = nil, nil
+	return out
+}
+
+type screenFixture struct {
+	*fixture
+	screen *triage.Screen
+	next   *nextRecorder
+	h      chat.Handler
+	logs   *bytes.Buffer
+}
+
+func newScreenFixture(t testing.TB, start time.Time) *screenFixture {
+	t.Helper()
+	f := newFixture(t, start)
+	logs := &bytes.Buffer{}
+	s, err := triage.NewScreen(triage.ScreenConfig{
+		Lexicon: seeds(t),
+		Queue:   f.queue,
+		Replies: testReplies,
+		Buttons: map[string]triage.Category{"talk_to_staff": triage.HumanRequest},
+		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &nextRecorder{}
+	return &screenFixture{fixture: f, screen: s, next: next, h: chat.Chain(next, s.Middleware), logs: logs}
+}
+
+var msgSeq atomic.Int64
+
+func (sf *screenFixture) send(t testing.TB, from chat.Address, kind chat.Kind, text string) *chat.Message {
+	t.Helper()
+	m := &chat.Message{ID: fmt.Sprintf("wamid.%d", msgSeq.Add(1)), From: from, Time: sf.clock.Now(), Kind: kind, Text: text}
+	if kind.HasMedia() {
+		m.Attachment = &chat.Attachment{ID: "media-1", MIMEType: "audio/ogg", Voice: kind == chat.KindAudio}
+	}
+	if err := sf.h.Handle(t.Context(), sf.phone.replier(from), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestUrgentBeatsOptOut(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	who := person("50")
+	sf.send(t, who, chat.KindText, "STOP, he is hitting me")
+	if got := sf.next.take(); len(got) != 0 {
+		t.Fatalf("an urgent message went on to consent: %+v", got)
+	}
+	replies := sf.phone.take()
+	if len(replies) != 1 || replies[0].Intent.Exemption != chat.ExemptSafety || !strings.Contains(replies[0].Body, "immediate danger") {
+		t.Fatalf("replies %+v, want one safety acknowledgement sent as exempt", replies)
+	}
+	it, err := sf.queue.Active(t.Context(), ref(who))
+	if err != nil || it.Priority != triage.Urgent || it.Ticket.Queue != triage.QueueProtection || it.Ticket.Category != string(triage.Violence) {
+		t.Fatalf("ticket %+v %v", it, err)
+	}
+	// In hours, an urgent (not critical) case is for the staff on duty: no page.
+	if ev := sf.notes.take(); len(ev) != 0 {
+		t.Errorf("paged in hours for an urgent case: %+v", ev)
+	}
+}
+
+func TestUrgentOutOfHoursPagesOnCall(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)) // Friday 22:00 in Quito
+	who := person("51")
+	m := sf.send(t, who, chat.KindText, "زوجي يضربني كل يوم")
+	replies := sf.phone.take()
+	if len(replies) != 1 || !strings.Contains(replies[0].Body, "911") || !strings.Contains(replies[0].Body, "تم تنبيه") {
+		t.Fatalf("replies %+v, want the Arabic safety message", replies)
+	}
+	ev := sf.notes.take()
+	if len(ev) != 1 || ev[0].Kind != triage.EventPage || ev[0].Target != "oncall" || ev[0].Priority != triage.Urgent {
+		t.Fatalf("events %+v, want one page to oncall", ev)
+	}
+	// Notifications and logs carry ids and priority, never text or numbers.
+	for _, leak := range []string{"يضربني", who.Contact, m.Text} {
+		if strings.Contains(strings.Join([]string{ev[0].TicketID, ev[0].Queue, string(ev[0].Category), ev[0].Target}, " "), leak) {
+			t.Errorf("the page carries %q", leak)
+		}
+		if strings.Contains(sf.logs.String(), leak) {
+			t.Errorf("the log carries %q:\n%s", leak, sf.logs.String())
+		}
+	}
+}
+
+func TestCriticalPagesEvenInHours(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	sf.send(t, person("52"), chat.KindText, "I want to kill myself tonight")
+	if ev := sf.notes.take(); len(ev) != 1 || ev[0].Priority != triage.Critical {
+		t.Fatalf("events %+v, want a critical page", ev)
+	}
+}
+
+func TestSuspendedConversation(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	ctx := t.Context()
+	who := person("53")
+	sf.send(t, who, chat.KindText, "he took my passport")
+	sf.phone.take()
+
+	// A follow-up joins the conversation staff have: no bot, no repeat.
+	sf.clock.Advance(5 * time.Minute)
+	sf.send(t, who, chat.KindText, "where is the office?")
+	if r := sf.phone.take(); len(r) != 0 {
+		t.Errorf("bot spoke in a suspended conversation: %+v", r)
+	}
+	if d := sf.next.take(); len(d) != 0 {
+		t.Errorf("follow-up went on: %+v", d)
+	}
+	// A control word still reaches consent, marked suspended.
+	sf.send(t, who, chat.KindText, "STOP")
+	d := sf.next.take()
+	if len(d) != 1 || !d[0].SuspendBot || !d[0].Control {
+		t.Fatalf("STOP in a suspended conversation: %+v", d)
+	}
+	// Unclaimed for over an hour: the next message gets the safety
+	// message again.
+	sf.clock.Advance(61 * time.Minute)
+	sf.send(t, who, chat.KindText, "hello?")
+	if r := sf.phone.take(); len(r) != 1 || r[0].Intent.Exemption != chat.ExemptSafety {
+		t.Errorf("after an hour unclaimed: %+v", r)
+	}
+	// Nothing closes it but staff.
+	it, err := sf.queue.Active(ctx, ref(who))
+	if err != nil || it.Ticket.State == storage.TicketClosed {
+		t.Fatalf("ticket %+v %v", it, err)
+	}
+	if _, err := sf.queue.Resolve(ctx, it.Ticket.ID, "officer-2", "referred"); err != nil {
+		t.Fatal(err)
+	}
+	sf.send(t, who, chat.KindText, "thank you")
+	if d := sf.next.take(); len(d) != 1 || d[0].SuspendBot {
+		t.Errorf("after staff resolved it the bot should answer again: %+v", d)
+	}
+}
+
+func TestUnreadableMediaAndHumanRequestsFailUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		kind chat.Kind
+		text string
+		cat  triage.Category
+	}{
+		{"voice note", chat.KindAudio, "", triage.UnreadableMedia},
+		{"image", chat.KindImage, "", triage.UnreadableMedia},
+		{"document", chat.KindDocument, "", triage.UnreadableMedia},
+		{"help", chat.KindText, "HELP", triage.HumanRequest},
+		{"talk to a person", chat.KindText, "can I talk to a person please", triage.HumanRequest},
+		{"fraud", chat.KindText, "a man asked me for money to get an appointment", triage.Fraud},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sf := newScreenFixture(t, friday10)
+			who := person("60")
+			sf.send(t, who, tc.kind, tc.text)
+			d := sf.next.take()
+			if len(d) != 1 || !d[0].HumanRequired || d[0].Priority != triage.Elevated || d[0].Category != tc.cat || d[0].Ticket == "" {
+				t.Fatalf("decision %+v", d)
+			}
+			it, err := sf.queue.Active(t.Context(), ref(who))
+			if err != nil || it.Priority < triage.Elevated {
+				t.Fatalf("ticket %+v %v", it, err)
+			}
+		})
+	}
+}
+
+func TestChoiceButtonRequestsAPerson(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	m := &chat.Message{ID: "wamid.btn", From: person("61"), Kind: chat.KindChoice, Choice: "talk_to_staff", Text: "Talk to staff"}
+	d := sf.screen.Detect(m)
+	if d.Priority != triage.Elevated || d.Category != triage.HumanRequest {
+		t.Fatalf("button decision %+v", d)
+	}
+}
+
+func TestRoutineGoesOnWithoutATicket(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	who := person("62")
+	sf.send(t, who, chat.KindText, "I can't stop crying")
+	d := sf.next.take()
+	if len(d) != 1 || d[0].HumanRequired || d[0].Path != triage.PathNext {
+		t.Fatalf("decision %+v", d)
+	}
+	if _, err := sf.queue.Active(t.Context(), ref(who)); err == nil {
+		t.Error("a routine message opened a ticket")
+	}
+}
