@@ -18,9 +18,19 @@ func SplitText(s string, max int) []string {
 	var parts []string
 	for utf8.RuneCountInString(s) > max {
 		window := s[:runeOffset(s, max)]
+		next, _ := utf8.DecodeRuneInString(s[len(window):])
 		cut := sentenceCut(window)
+		if unicode.IsSpace(next) {
+			// The window ends at a space: a whole sentence or word fits.
+			if last, _ := utf8.DecodeLastRuneInString(window); isSentenceEnd(last) {
+				cut = len(window)
+			}
+		}
 		if cut < len(window)/4 {
 			cut = spaceCut(window)
+			if unicode.IsSpace(next) {
+				cut = len(window)
+			}
 		}
 		if cut <= 0 {
 			cut = letterCut(s, len(window))
@@ -30,7 +40,7 @@ func SplitText(s string, max int) []string {
 		}
 		s = strings.TrimLeftFunc(s[cut:], unicode.IsSpace)
 	}
-	if strings.TrimSpace(s) != "" {
+	if s = strings.TrimRightFunc(s, unicode.IsSpace); s != "" {
 		parts = append(parts, s)
 	}
 	return parts
