@@ -2,18 +2,19 @@ package flow
 
 // Words that mean "menu" and "back" in every playbook, matched against the
 // whole message (normalised). Playbooks add their own under keywords.
-var builtinMenu = map[string][]string{
-	"en": {"menu", "main menu", "start again", "home"},
-	"es": {"menú", "menu", "inicio", "menú principal"},
-	"ar": {"القائمة", "قائمة", "القائمة الرئيسية"},
-	"fr": {"menu", "accueil"},
+// They hold in every language: a person may type "menu" in any of them.
+var builtinMenu = []string{
+	"menu", "main menu", "start again", "home", // en
+	"menú", "inicio", "menú principal", // es
+	"القائمة", "قائمة", "القائمة الرئيسية", // ar
+	"accueil", // fr
 }
 
-var builtinBack = map[string][]string{
-	"en": {"back", "go back", "previous"},
-	"es": {"atrás", "atras", "volver", "regresar"},
-	"ar": {"رجوع", "عودة", "ارجع"},
-	"fr": {"retour", "précédent"},
+var builtinBack = []string{
+	"back", "go back", "previous", // en
+	"atrás", "atras", "volver", "regresar", // es
+	"رجوع", "عودة", "ارجع", // ar
+	"retour", "précédent", // fr
 }
 
 // builtinMessages are the re-prompts a playbook gets without writing its

@@ -464,7 +464,7 @@ func (r *run) ask(n *Node, retry string) {
 	}
 	for i, ch := range n.Choices {
 		c.Options[i] = chat.Option{
-			ID:          n.ID + ":" + ch.ID,
+			ID:          ch.optionID(n),
 			Title:       ch.Title.Get(r.lang, r.pb.DefaultLanguage()),
 			Description: ch.Description.Get(r.lang, r.pb.DefaultLanguage()),
 		}
@@ -554,7 +554,7 @@ func keyOf(s string) string {
 
 func isEasternDigit(r rune) bool { return r >= '٠' && r <= '٩' || r >= '۰' && r <= '۹' }
 
-func (r *run) isWord(key string, own Words, builtins map[string][]string) bool {
+func (r *run) isWord(key string, own Words, builtins []string) bool {
 	if key == "" {
 		return false
 	}
@@ -567,11 +567,9 @@ func (r *run) isWord(key string, own Words, builtins map[string][]string) bool {
 			}
 		}
 	}
-	for _, words := range builtins {
-		for _, x := range words {
-			if x == key {
-				return true
-			}
+	for _, x := range builtins {
+		if x == key {
+			return true
 		}
 	}
 	return false

@@ -102,6 +102,9 @@ func (p *Playbook) reindex() {
 	}
 	p.index = make(map[string]int, len(p.Nodes))
 	for i, n := range p.Nodes {
+		for _, c := range n.Choices {
+			c.optID = n.ID + ":" + c.ID
+		}
 		if _, dup := p.index[n.ID]; !dup {
 			p.index[n.ID] = i
 		}
@@ -174,6 +177,16 @@ type Choice struct {
 	Pos      Pos
 	NextPos  Pos
 	remove   bool
+	optID    string // node id ":" choice id, the id sent to the channel
+}
+
+// optionID is the id a channel returns when the choice is tapped: the node
+// and the choice, so that a tap on an earlier question is recognised.
+func (c *Choice) optionID(n *Node) string {
+	if c.optID != "" {
+		return c.optID
+	}
+	return n.ID + ":" + c.ID
 }
 
 // Case is one way out of a branch node. The first case whose condition

@@ -271,7 +271,7 @@ func (v *validator) ask(n *Node) {
 			count := utf8.RuneCountInString(t.S)
 			switch {
 			case !list && count > MaxButtonTitle:
-				v.add(t.Pos, fmt.Sprintf("shorten it to %d (or give the question more than %d choices, shown as a list, where titles may have %d)", MaxButtonTitle, MaxButtons, MaxListTitle),
+				v.add(t.Pos, fmt.Sprintf("shorten it to %d; a question with more than %d choices shows as a list, where titles may have %d", MaxButtonTitle, MaxButtons, MaxListTitle),
 					"button title %q is %d characters; WhatsApp allows %d", t.S, count, MaxButtonTitle)
 			case list && count > MaxListTitle:
 				v.add(t.Pos, fmt.Sprintf("shorten it to %d; put details in description", MaxListTitle),
