@@ -240,9 +240,12 @@ func New(store storage.Store, notices *Notices, opts ...Option) (*Service, error
 // Notices returns the notices the service shows.
 func (s *Service) Notices() *Notices { return s.notices }
 
-func refOf(a chat.Address) storage.ContactRef {
+// ContactOf returns the storage reference of the person at a.
+func ContactOf(a chat.Address) storage.ContactRef {
 	return storage.ContactRef{Channel: a.Channel, Identifier: a.Contact}
 }
+
+func refOf(a chat.Address) storage.ContactRef { return ContactOf(a) }
 
 // State returns the person's consent state; found is false for a person the
 // ledger has never seen.
