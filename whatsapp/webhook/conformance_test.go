@@ -5,15 +5,22 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/whatsapp/webhook"
+	"github.com/impactchat/impactchat/whatsapp/webhook/webhooktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -235,4 +242,70 @@ func TestConformanceFastPath(t *testing.T) {
 			t.Errorf("%s: fast and slow paths differ", name)
 		}
 	}
+}
+
+// Every real payload, signed and delivered to the handler, is accepted with
+// all its events, and nothing personal in it reaches the logs.
+func TestConformanceThroughHandler(t *testing.T) {
+	t.Parallel()
+	for name, body := range conformancePayloads(t) {
+		var logs bytes.Buffer
+		var mu sync.Mutex
+		logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{
+			Level: slog.LevelDebug,
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+		sink := newMemSink()
+		h := newHandler(t, webhook.Config{Logger: logger}, sink)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, webhooktest.NewRequest(body, secret))
+		if w.Code != http.StatusOK {
+			t.Errorf("%s: status %d", name, w.Code)
+			continue
+		}
+		n, err := webhook.Parse(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sink.keys(), keys(n.Events()); !slices.Equal(got, want) {
+			t.Errorf("%s: sink got %v, want %v", name, got, want)
+		}
+		mu.Lock()
+		out := logs.String()
+		mu.Unlock()
+		for _, s := range personal(n) {
+			if len(s) >= 6 && strings.Contains(out, s) {
+				t.Errorf("%s: logs contain %q", name, s)
+			}
+		}
+	}
+}
+
+// personal lists the phone numbers, user ids, names and texts of n.
+func personal(n *webhook.Notification) []string {
+	var out []string
+	for c := range n.Changes() {
+		v, ok := c.Value.(*webhook.MessagesValue)
+		if !ok {
+			continue
+		}
+		for _, ct := range v.Contacts {
+			out = append(out, string(ct.WaID), string(ct.UserID), ct.Profile.Name)
+		}
+		for _, m := range append(append([]webhook.Message(nil), v.Messages...), v.MessageEchoes...) {
+			out = append(out, string(m.From), string(m.FromUserID), string(m.To))
+			if m.Text != nil {
+				out = append(out, m.Text.Body)
+			}
+		}
+		for _, s := range v.Statuses {
+			out = append(out, string(s.RecipientID))
+		}
+	}
+	return out
 }
