@@ -435,6 +435,9 @@ func (s *Server) newNumericID() string {
 const maxRequestBody = 110 << 20
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil { // a client request served in process
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	if err != nil {
 		writeError(w, Fault{Code: 100, Details: "could not read the request body"})

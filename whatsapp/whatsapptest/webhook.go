@@ -229,9 +229,6 @@ func (s *Server) StatusPayload(st Status) ([]byte, error) {
 	if st.CallbackData != "" {
 		item["biz_opaque_callback_data"] = st.CallbackData
 	}
-	if st.Status == "sent" || st.Status == "delivered" {
-		item["pricing"] = map[string]any{"billable": false, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
-	}
 	if st.Status == "failed" {
 		title := st.ErrorTitle
 		if title == "" {
@@ -244,7 +241,7 @@ func (s *Server) StatusPayload(st Status) ([]byte, error) {
 		item["errors"] = []any{map[string]any{
 			"code": st.ErrorCode, "title": title, "message": title,
 			"error_data": map[string]string{"details": details},
-			"href":       "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+			"href":       "/documentation/business-messaging/whatsapp/support/error-codes",
 		}}
 	}
 	value := map[string]any{
