@@ -212,7 +212,17 @@ func (r *run) step(in Input) error {
 		}
 	}
 	if len(n.Choices) > 0 {
-		c := matchChoice(n, in, r.lang)
+		c := matchChoice(n, in, r.lang, true)
+		if c == nil {
+			// A topic of the main menu, named from any question, is taken
+			// as a choice on the menu: people ask for what they want.
+			if m := pb.Node(pb.menuNode()); m != nil && m != n && m.Kind == KindAsk && in.Kind != chat.KindChoice {
+				if c = matchChoice(m, in, r.lang, false); c != nil {
+					r.push(n.ID)
+					n = m
+				}
+			}
+		}
 		if c == nil {
 			r.s.Retries++
 			r.ask(n, r.retryText(n, "retry"))
@@ -576,8 +586,9 @@ func (r *run) isWord(key string, own Words, builtins []string) bool {
 }
 
 // matchChoice finds the option the person chose: by the option id of a
-// tap, by its number, its title (in any language) or one of its keywords.
-func matchChoice(n *Node, in Input, lang string) *Choice {
+// tap, by its number (when numbers is set), its title (in any language) or
+// one of its keywords.
+func matchChoice(n *Node, in Input, lang string, numbers bool) *Choice {
 	if in.Kind == chat.KindChoice && in.Choice != "" {
 		id := in.Choice
 		if nodeID, choiceID, ok := strings.Cut(id, ":"); ok && nodeID == n.ID {
@@ -593,8 +604,11 @@ func matchChoice(n *Node, in Input, lang string) *Choice {
 	if key == "" {
 		return nil
 	}
-	if i, err := strconv.Atoi(key); err == nil && i >= 1 && i <= len(n.Choices) {
-		return n.Choices[i-1]
+	if i, err := strconv.Atoi(key); err == nil {
+		if numbers && i >= 1 && i <= len(n.Choices) {
+			return n.Choices[i-1]
+		}
+		return nil
 	}
 	for _, c := range n.Choices {
 		if keyOf(c.ID) == key {
