@@ -20,7 +20,10 @@
 // events are durable; if Accept fails it answers 503 and Meta delivers the
 // same payload again, for up to seven days. Deliveries are at least once:
 // the sink deduplicates by chat.Event.Key (the message id for messages, the
-// message id and state for statuses).
+// message id and state for statuses). Meta's signature carries no time, so
+// a captured delivery can be replayed; Config.MaxEventAge acknowledges
+// without handling the events older than a horizon, beyond which the sink
+// may have forgotten their keys.
 //
 // The answers are: 200 accepted; 401 signature missing, malformed or wrong;
 // 413 body too large; 400 a correctly signed body that is not a JSON

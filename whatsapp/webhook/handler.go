@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/impactchat/impactchat/chat"
 )
@@ -85,6 +86,15 @@ type Config struct {
 	// error answers 503 so that Meta retries the whole delivery: it must be
 	// idempotent, as Accept is.
 	OnNotification func(ctx context.Context, n *Notification) error
+	// MaxEventAge, when positive, is the replay horizon: events that
+	// happened longer ago are acknowledged but not handed to the sink, so
+	// that a captured delivery replayed after its deduplication keys
+	// expired is not handled twice. Meta retries for up to seven days; a
+	// horizon of eight days, with deduplication keys kept longer, suits
+	// most lines. Zero hands every event to the sink.
+	MaxEventAge time.Duration
+	// Now is the clock MaxEventAge is measured with; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewHandler returns the http.Handler for a WhatsApp webhook. It serves
@@ -110,6 +120,9 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 	if cfg.VerifyToken == "" {
 		return nil, fmt.Errorf("webhook: config.VerifyToken: %w", ErrNoVerifyToken)
 	}
+	if cfg.MaxEventAge < 0 {
+		return nil, fmt.Errorf("webhook: config.MaxEventAge is %v; it must be positive, or zero for no horizon", cfg.MaxEventAge)
+	}
 	if cfg.MaxBodyBytes < 0 {
 		return nil, fmt.Errorf("webhook: config.MaxBodyBytes is %d; it must be positive, or zero for the default", cfg.MaxBodyBytes)
 	}
@@ -122,6 +135,11 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 		sink:   sink,
 		notify: cfg.OnNotification,
 		token:  sha256.Sum256([]byte(cfg.VerifyToken)),
+		maxAge: cfg.MaxEventAge,
+		now:    cfg.Now,
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	if h.max == 0 {
 		h.max = DefaultMaxBodyBytes
@@ -164,6 +182,8 @@ type handler struct {
 	log     *slog.Logger
 	sink    Sink
 	notify  func(context.Context, *Notification) error
+	maxAge  time.Duration
+	now     func() time.Time
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -251,6 +271,7 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	}
 	events, problems := n.convert(true)
 	h.logDetails(ctx, n, problems)
+	events = h.recent(ctx, events)
 	if len(events) > 0 {
 		if err := h.sink.Accept(ctx, events); err != nil {
 			h.log.ErrorContext(ctx, "webhook: sink refused delivery; asking Meta to retry", slog.Int("events", len(events)), slog.Any("error", err))
@@ -267,6 +288,25 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.DebugContext(ctx, "webhook: delivery accepted", slog.Int("events", len(events)))
 	w.WriteHeader(http.StatusOK)
+}
+
+// recent drops the events older than the replay horizon.
+func (h *handler) recent(ctx context.Context, events []chat.Event) []chat.Event {
+	if h.maxAge <= 0 {
+		return events
+	}
+	horizon := h.now().Add(-h.maxAge)
+	kept := events[:0]
+	for _, e := range events {
+		if t := e.Time(); t.IsZero() || !t.Before(horizon) {
+			kept = append(kept, e)
+		}
+	}
+	if dropped := len(events) - len(kept); dropped > 0 {
+		h.log.WarnContext(ctx, "webhook: events older than the replay horizon acknowledged without handling",
+			slog.Int("events", dropped), slog.Duration("horizon", h.maxAge))
+	}
+	return kept
 }
 
 // allowed reports whether every line named by n may be reported on by the

@@ -398,3 +398,24 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestReplayHorizon(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1749416383, 0).Add(10 * 24 * time.Hour)
+	sink := newMemSink()
+	h := newHandler(t, webhook.Config{MaxEventAge: 8 * 24 * time.Hour, Now: func() time.Time { return now }}, sink)
+	old := textBody("wamid.old", "1") // sent ten days before now
+	if w := serve(h, webhooktest.NewRequest(old, secret)); w.Code != http.StatusOK {
+		t.Fatalf("old delivery: %d, want 200", w.Code)
+	}
+	if sink.calls != 0 {
+		t.Fatal("an event older than the horizon reached the sink")
+	}
+	now = time.Unix(1749416383, 0).Add(7 * 24 * time.Hour)
+	if w := serve(h, webhooktest.NewRequest(old, secret)); w.Code != http.StatusOK || len(sink.keys()) != 1 {
+		t.Fatalf("a retry within the horizon: %d, %d events", w.Code, len(sink.keys()))
+	}
+	if _, err := webhook.NewHandler(webhook.Config{Secrets: []string{secret}, VerifyToken: verifyToken, MaxEventAge: -time.Second}, sink); err == nil {
+		t.Fatal("a negative horizon was accepted")
+	}
+}
