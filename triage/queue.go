@@ -119,6 +119,7 @@ type Queue struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	breachTo string
+	aging    bool
 }
 
 // QueueOption configures a Queue.
@@ -228,6 +229,15 @@ func WithBreachTarget(target string) QueueOption {
 	}
 }
 
+// WithoutAging keeps routine tickets routine after their SLA passes. By
+// default Tick ages them to Elevated, so that nothing starves.
+func WithoutAging() QueueOption {
+	return func(q *Queue) error {
+		q.aging = false
+		return nil
+	}
+}
+
 // NewQueue returns a queue over tickets.
 func NewQueue(tickets storage.Tickets, opts ...QueueOption) (*Queue, error) {
 	if tickets == nil {
@@ -240,6 +250,7 @@ func NewQueue(tickets storage.Tickets, opts ...QueueOption) (*Queue, error) {
 		now:      time.Now,
 		logger:   slog.New(slog.DiscardHandler),
 		breachTo: "supervisor",
+		aging:    true,
 	}
 	for _, o := range opts {
 		if err := o(q); err != nil {
@@ -669,7 +680,8 @@ func (q *Queue) Page(ctx context.Context, it Item, target string) error {
 
 // Tick runs the escalation chains: for every ticket waiting unclaimed, it
 // fires the steps whose time has come and the SLA breach when the due time
-// has passed, each once, and returns the events. Call it every minute or so
+// has passed, each once, and returns the events. A routine ticket past its
+// due time ages to Elevated (see WithoutAging). Call it every minute or so
 // (several replicas may; a step is recorded before it is reported, so it
 // fires once). A claimed ticket does not escalate.
 func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
@@ -692,11 +704,27 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 			continue
 		}
 		t.Escalated = i
+		aged := false
+		if q.aging && Priority(t.Priority) == Routine && !t.DueAt.IsZero() && !now.Before(t.DueAt) {
+			// Anti-starvation: a routine conversation past its SLA ages to
+			// Elevated, never higher, so it is not left behind newer routine
+			// ones. Steps of the new priority already due count as taken.
+			t.Priority, aged = int(Elevated), true
+			t.Escalated = 0
+			for _, st := range q.steps(t) {
+				if !now.Before(st.at) {
+					t.Escalated++
+				}
+			}
+		}
 		if _, err := q.tickets.Update(ctx, t, now); err != nil {
 			if !errors.Is(err, storage.ErrConflict) {
 				errs = append(errs, err)
 			}
 			continue // someone else moved it; the next tick sees the new state
+		}
+		if aged {
+			q.auditf(ctx, "system", "ticket.aged", t.ID, map[string]string{"from": Routine.String(), "to": Elevated.String()})
 		}
 		for _, e := range fired {
 			if e.Kind == EventBreach {

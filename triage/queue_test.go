@@ -301,3 +301,31 @@ func TestItemsShowWhenTheWindowCloses(t *testing.T) {
 		t.Error("window still open after 25 hours")
 	}
 }
+
+func TestRoutinePastItsSLAAgesToElevated(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := newFixture(t, friday10)
+	old, _, _ := f.queue.Enqueue(ctx, triage.Request{Contact: ref(person("90")), Priority: triage.Routine})
+	f.clock.Advance(24 * time.Hour * 4) // Tuesday: past 8 open hours
+	es, err := f.queue.Tick(ctx)
+	if err != nil || len(es) != 1 || es[0].Kind != triage.EventBreach || es[0].Priority != triage.Routine {
+		t.Fatalf("events %+v %v", es, err)
+	}
+	newer, _, _ := f.queue.Enqueue(ctx, triage.Request{Contact: ref(person("91")), Priority: triage.Routine})
+	urgent, _, _ := f.queue.Enqueue(ctx, triage.Request{Contact: ref(person("92")), Priority: triage.Urgent, Category: triage.Violence})
+	if es, _ := f.queue.Tick(ctx); len(es) != 0 {
+		t.Fatalf("aging fired steps again: %+v", es)
+	}
+	var order []string
+	for {
+		it, err := f.queue.Next(ctx, "officer-1")
+		if err != nil {
+			break
+		}
+		order = append(order, it.Ticket.ID)
+	}
+	if want := []string{urgent.Ticket.ID, old.Ticket.ID, newer.Ticket.ID}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want urgent, aged routine, newer routine %v", order, want)
+	}
+}
