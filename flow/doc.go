@@ -91,8 +91,10 @@
 // hands off through the [Handoff] interface, and replies through the
 // chat.Replier with each message's consent purpose in its chat.Intent. When
 // any of that fails the session is put back, so the runtime's retry steps the
-// message again. After a hand-off the playbook ends; the host routes the
-// person's next messages to staff while their case is open.
+// message again. After a hand-off the playbook ends. While staff own the
+// conversation the bot should not talk over them: the host routes the
+// person's messages to staff, or its Handoff also implements [HandoffStatus]
+// and the Runner stays silent while the case is open.
 //
 // The flowtest subpackage runs playbooks in memory for tests and for the
 // playbook command (examples/playbook), which lints playbooks, lists missing

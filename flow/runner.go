@@ -21,6 +21,14 @@ type Handoff interface {
 	Handoff(ctx context.Context, to chat.Address, priority int, reason string) error
 }
 
+// HandoffStatus is an optional ability of a Handoff, found by type
+// assertion: Active reports whether staff own the person's conversation now
+// (their case is open). While it does, the Runner answers nothing, so the
+// bot does not talk over staff; the host has stored the message for them.
+type HandoffStatus interface {
+	Active(ctx context.Context, to chat.Address) (bool, error)
+}
+
 // HandoffFunc adapts a function to Handoff.
 type HandoffFunc func(ctx context.Context, to chat.Address, priority int, reason string) error
 
@@ -139,7 +147,7 @@ func WithLimits(l Limits) Option {
 
 // NewRunner returns a Runner over the playbooks of lib. sessions is
 // required; contacts may be nil (then the playbooks see no contact fields
-// and saved fields are only kept in the conversation).
+// and fields they save are not kept).
 func NewRunner(lib *Library, sessions storage.Sessions, contacts storage.Contacts, opts ...Option) (*Runner, error) {
 	if lib == nil {
 		return nil, errors.New("flow: new runner: nil library")
@@ -209,6 +217,15 @@ func (r *Runner) handle(ctx context.Context, rep chat.Replier, from chat.Address
 	ref := storage.ContactRef{Channel: from.Channel, Identifier: from.Contact}
 	if err := ref.Validate(); err != nil {
 		return fmt.Errorf("flow: handle: %w", err)
+	}
+	if hs, ok := r.handoff.(HandoffStatus); ok && (force == "" || force[0] != '!') {
+		active, err := hs.Active(ctx, from)
+		if err != nil {
+			return fmt.Errorf("flow: handoff status: %w", err)
+		}
+		if active {
+			return nil
+		}
 	}
 	now := r.now()
 	contact, err := r.contact(ctx, ref, now)

@@ -362,3 +362,26 @@ func TestNewRunnerOptions(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 }
+
+// staffed is a queue that knows whether staff own the conversation.
+type staffed struct {
+	queue
+	active bool
+}
+
+func (s *staffed) Active(context.Context, chat.Address) (bool, error) { return s.active, nil }
+
+func TestRunnerStaysSilentWhileStaffOwnTheConversation(t *testing.T) {
+	t.Parallel()
+	q := &staffed{}
+	f := newFixture(t, nil, flow.WithHandoff(q))
+	f.say(t, "hello")
+	f.tap(t, "menu:staff", "Talk to staff")
+	if len(q.calls) != 1 {
+		t.Fatalf("handoffs = %d", len(q.calls))
+	}
+	q.active = true
+	equal(t, f.say(t, "my question for staff"))
+	q.active = false // the case is closed: the bot answers again
+	equal(t, f.say(t, "hello"), "Hello friend!", "What would you like?")
+}
