@@ -1,6 +1,7 @@
 package flow_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -140,4 +141,30 @@ func BenchmarkMemory100kSessions(b *testing.B) {
 	}
 	b.ReportMetric(mb, "MB/100k-sessions")
 	b.ReportMetric(float64(len(data)), "bytes/session")
+}
+
+// BenchmarkRunnerHandle is one message through the Runner with the memory
+// store: load the contact and the session, step on the main menu, save with
+// compare-and-swap, reply.
+func BenchmarkRunnerHandle(b *testing.B) {
+	store := memory.New()
+	r, err := flow.NewRunner(refugeeLibrary(b), store.Sessions(), store.Contacts(), flow.WithClock(func() time.Time { return start }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep := chat.ReplierFunc(person, func(context.Context, chat.Outgoing) (chat.SendResult, error) { return chat.SendResult{}, nil })
+	hi := &chat.Message{ID: "wamid.hi", From: person, Kind: chat.KindText, Text: "hi"}
+	pick := &chat.Message{ID: "wamid.pick", From: person, Kind: chat.KindText, Text: "3"}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if err := r.Handle(b.Context(), rep, hi); err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Handle(b.Context(), rep, pick); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu0)
+	b.ReportMetric(2, "messages/op")
 }

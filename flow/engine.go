@@ -121,12 +121,18 @@ func NewEngine(lib *Library, limits Limits) *Engine {
 // Library returns the engine's library.
 func (e *Engine) Library() *Library { return e.lib }
 
-const maxFieldRunes = 500
+const (
+	maxFieldRunes = 500
+	maxInputBytes = 4 * MaxTextBody // longer input is clipped before matching
+)
 
 // Step takes the person's session, the environment and their input, and
 // returns the next session and the events for the host. It does no I/O.
 // The session given is not modified.
 func (e *Engine) Step(s Session, env Env, in Input) (Result, error) {
+	if len(in.Text) > maxInputBytes {
+		in.Text = clipBytes(in.Text, maxInputBytes)
+	}
 	r := &run{e: e, env: env, s: s}
 	r.s.Back = append([]string(nil), s.Back...)
 	err := r.step(in)
