@@ -2,8 +2,11 @@ package whatsapp
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/impactchat/impactchat/internal/redact"
 )
 
 // Message is one message the Cloud API can send: Text, Image, Audio, Video,
@@ -37,6 +40,17 @@ type Envelope struct {
 }
 
 func (e Envelope) envelope() Envelope { return e }
+
+// LogValue implements slog.LogValuer with the recipient masked. It is
+// promoted to every message type, so logging a message shows neither the
+// person's number nor the message's content.
+func (e Envelope) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("to", redact.Identifier(e.To)),
+		slog.String("recipient", redact.Identifier(e.Recipient)),
+		slog.String("reply_to", e.ReplyTo),
+	)
+}
 
 // EnvelopeOf returns the envelope of m.
 func EnvelopeOf(m Message) Envelope { return m.envelope() }
@@ -682,7 +696,7 @@ func (m Buttons) fill(w *wireMessage) {
 	in := &wireInteractive{Type: "button", Header: m.Header.wire(), Body: body(m.Body), Footer: body(m.Footer)}
 	in.Action.Buttons = make([]wireButton, len(m.Buttons))
 	for i, b := range m.Buttons {
-		in.Action.Buttons[i] = wireButton{Type: "reply", Reply: wireReply{ID: b.ID, Title: b.Title}}
+		in.Action.Buttons[i] = wireButton{Type: "reply", Reply: wireReply(b)}
 	}
 	w.Interactive = in
 }
@@ -697,7 +711,7 @@ func (m List) fill(w *wireMessage) {
 	for i, s := range m.Sections {
 		ws := wireSection{Title: s.Title, Rows: make([]wireRow, len(s.Rows))}
 		for j, r := range s.Rows {
-			ws.Rows[j] = wireRow{ID: r.ID, Title: r.Title, Description: r.Description}
+			ws.Rows[j] = wireRow(r)
 		}
 		in.Action.Sections[i] = ws
 	}

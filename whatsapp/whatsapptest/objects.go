@@ -223,14 +223,6 @@ func (s *Server) handleListTemplates(w http.ResponseWriter, r *http.Request) {
 	}
 	after, _ := strconv.Atoi(q.Get("after"))
 	all := s.Templates(waba)
-	s.mu.Lock()
-	for i := range s.templates {
-		if s.templates[i].ID == "" {
-			s.templates[i].ID = strconv.Itoa(700000000000000 + i)
-		}
-	}
-	s.mu.Unlock()
-	all = s.Templates(waba)
 	var matched []whatsapp.Template
 	for _, t := range all {
 		if name := q.Get("name"); name != "" && !strings.Contains(t.Name, name) {

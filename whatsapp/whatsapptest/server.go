@@ -246,6 +246,11 @@ func NewServer(opts ...Option) *Server {
 		phones:     map[string]whatsapp.PhoneNumber{},
 		notify:     make(chan struct{}),
 	}
+	for i := range s.templates {
+		if s.templates[i].ID == "" {
+			s.templates[i].ID = strconv.Itoa(700000000000000 + i)
+		}
+	}
 	if len(cfg.phones) == 0 {
 		cfg.phones = []whatsapp.PhoneNumber{{ID: DefaultPhoneNumberID}}
 	}

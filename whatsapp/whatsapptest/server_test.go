@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -562,5 +563,37 @@ func TestWebhookBytesAreEscapedLikeMetas(t *testing.T) {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("escaped payload is not JSON: %v", err)
+	}
+}
+
+func TestStaleMediaURLIsFetchedAgain(t *testing.T) {
+	t.Parallel()
+	srv := whatsapptest.NewServer()
+	defer srv.Close()
+	id := srv.AddMedia("image/png", []byte("\x89PNG data"))
+	srv.Inject(whatsapptest.Fault{Status: http.StatusNotFound, Code: 100, Method: http.MethodGet, PathSuffix: "/media-files/" + id})
+	c := client(t, srv)
+	var buf bytes.Buffer
+	if _, err := c.Media.Download(t.Context(), id, &buf); err != nil || buf.String() != "\x89PNG data" {
+		t.Fatalf("Download: %v, %q", err, buf.String())
+	}
+	var urls int
+	for _, r := range srv.Requests() {
+		if r.Path == "/"+c.APIVersion()+"/"+id {
+			urls++
+		}
+	}
+	if urls != 2 {
+		t.Fatalf("media URL looked up %d times, want 2", urls)
+	}
+}
+
+func TestMessagesLogWithoutPersonalData(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	log.Info("send", "message", text("+16505551234", "my asylum case number is 77"))
+	if s := buf.String(); strings.Contains(s, "6505551234") || strings.Contains(s, "asylum") {
+		t.Fatalf("log line leaks personal data: %s", s)
 	}
 }
