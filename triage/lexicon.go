@@ -563,9 +563,24 @@ func (l *Lexicon) matchKey(key []byte, dst []*Rule) []*Rule {
 		return dst
 	}
 	start := len(dst)
+	dst = l.matchOnce(key, dst, start)
+	// A message written in look-alike letters ("ЅТОР" in Cyrillic) is
+	// matched again as the Latin text it imitates.
+	var buf [256]byte
+	if sk, ok := textnorm.AppendSkeleton(buf[:0], key); ok {
+		dst = l.matchOnce(sk, dst, start)
+	}
+	return dst
+}
+
+// matchOnce appends the rules matching key that dst[start:] does not hold
+// yet.
+func (l *Lexicon) matchOnce(key []byte, dst []*Rule, start int) []*Rule {
 	if ids, ok := l.whole[string(key)]; ok {
 		for _, id := range ids {
-			dst = append(dst, &l.rules[id])
+			if r := &l.rules[id]; !slices.Contains(dst[start:], r) {
+				dst = append(dst, r)
+			}
 		}
 	}
 	l.ac.scan(key, func(id int32, s, e int) {

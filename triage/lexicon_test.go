@@ -296,3 +296,18 @@ func FuzzLoadLexicon(f *testing.F) {
 		}
 	})
 }
+
+// Look-alike letters do not hide a keyword (UTS #39 skeletons).
+func TestConfusablesMatchTheirLatinTwin(t *testing.T) {
+	t.Parallel()
+	l := seeds(t)
+	for msg, want := range map[string]string{
+		"ЅТОР":                  "routine\topt_out",    // Cyrillic Ѕ Т О Р
+		"I want to kіll myself": "critical\tself_harm", // Cyrillic і
+		"стоп":                  "routine\topt_out",    // the real Russian word, from the ru seeds
+	} {
+		if got := summary(l, msg); got != want {
+			t.Errorf("%q matched %q, want %q", msg, got, want)
+		}
+	}
+}

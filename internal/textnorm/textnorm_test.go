@@ -169,6 +169,13 @@ func FuzzKey(f *testing.F) {
 		if full := string(textnorm.AppendFull(nil, s)); full != k {
 			t.Fatalf("Key(%q) = %q, the full pipeline gives %q", s, k, full)
 		}
+		if sk, ok := textnorm.Skeleton(k); ok {
+			for i := 0; i < len(sk); i++ {
+				if sk[i] >= utf8.RuneSelf {
+					t.Fatalf("Skeleton(%q) = %q is not ASCII", k, sk)
+				}
+			}
+		}
 	})
 }
 
@@ -205,5 +212,26 @@ func BenchmarkAppend(b *testing.B) {
 			}
 			sink = buf
 		})
+	}
+}
+
+func TestSkeleton(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"ЅТОР", "stop", true},   // Cyrillic Ѕ Т О Р
+		{"UΝHCR", "unhcr", true}, // Greek Ν
+		{"stop", "stop", false},  // plain Latin is not an imitation
+		{"стоп", "", false},      // Russian for stop: п has no Latin twin
+		{"допомога", "", false},  // an ordinary Ukrainian word
+		{"توقف", "", false},      // Arabic
+	}
+	for _, tt := range tests {
+		got, ok := textnorm.Skeleton(textnorm.Key(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Skeleton(Key(%q)) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }
