@@ -269,3 +269,19 @@ func (q *Queue) markAcked(ctx context.Context, t storage.Ticket) (storage.Ticket
 	}
 	return t, storage.ErrConflict
 }
+
+// ContactLanguage returns a Language function for ScreenConfig and
+// RouterConfig that reads the language the person chose
+// (storage.Contact.Language).
+func ContactLanguage(contacts storage.Contacts) func(ctx context.Context, m *chat.Message) string {
+	return func(ctx context.Context, m *chat.Message) string {
+		if contacts == nil {
+			return ""
+		}
+		c, err := contacts.Get(ctx, refOf(m))
+		if err != nil {
+			return ""
+		}
+		return c.Language
+	}
+}

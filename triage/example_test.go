@@ -137,3 +137,51 @@ func ExampleBusinessHours_Add() {
 	// Mon 16:00
 	// false
 }
+
+// Routes are tried in order; the first that matches decides. A message no
+// route takes goes to a person.
+func ExampleRouter() {
+	ctx := context.Background()
+	store := memory.New()
+	queue, _ := triage.NewQueue(store.Tickets())
+	flow := chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		_, err := r.Reply(ctx, chat.Text{Body: "1. Offices 2. Asylum 3. Talk to a person"})
+		return err
+	})
+	router, err := triage.NewRouter(triage.RouterConfig{
+		Queue: queue,
+		Replies: triage.Replies{
+			Default:    "en",
+			Safety:     map[string]string{"en": "A staff member has been alerted. In immediate danger, call 911."},
+			Queued:     map[string]string{"en": "A staff member will read your message."},
+			OutOfHours: map[string]string{"en": "We are closed; expect an answer by {due}."},
+		},
+		Language: triage.ContactLanguage(store.Contacts()),
+		Routes: []triage.Route{
+			{Name: "menu", When: triage.Command("menu", "0"), Then: triage.Handle(flow)},
+			{Name: "offices", When: triage.Keyword("office", "oficina"), Then: triage.Answer(map[string]string{
+				"en": "Our office is at Av. Amazonas 123, weekdays 9 to 5.",
+			})},
+			{Name: "legal", When: triage.Choice("legal_aid"), Then: triage.Human("legal", triage.Routine)},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	from := chat.Address{Channel: chat.ChannelWhatsApp, Line: "106540352242922", Contact: "593991234567"}
+	phone := chat.ReplierFunc(from, func(_ context.Context, m chat.Outgoing) (chat.SendResult, error) {
+		fmt.Println("->", m.(chat.Text).Body)
+		return chat.SendResult{}, nil
+	})
+	for _, text := range []string{"MENU", "where is the office?", "my landlord keeps my deposit"} {
+		fmt.Println(text)
+		_ = router.Handle(ctx, phone, &chat.Message{ID: "wamid." + text, From: from, Kind: chat.KindText, Text: text})
+	}
+	// Output:
+	// MENU
+	// -> 1. Offices 2. Asylum 3. Talk to a person
+	// where is the office?
+	// -> Our office is at Av. Amazonas 123, weekdays 9 to 5.
+	// my landlord keeps my deposit
+	// -> A staff member will read your message.
+}
