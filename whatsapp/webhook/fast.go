@@ -67,7 +67,7 @@ type fastValue struct {
 // build makes a Notification from a decoded body and the body itself, or
 // reports false when the raw parts cannot be matched up with certainty.
 func (w *fastNotification) build(data []byte) (*Notification, bool) {
-	entries, ok := elements(member(data, "entry"))
+	entries, ok := walk(data)
 	if !ok || len(entries) != len(w.Entry) {
 		return nil, false
 	}
@@ -78,8 +78,8 @@ func (w *fastNotification) build(data []byte) (*Notification, bool) {
 	for i := range w.Entry {
 		we, e := &w.Entry[i], &n.Entries[i]
 		e.ID, e.Time = we.ID, we.Time
-		changes, ok := elements(member(entries[i], "changes"))
-		if !ok || len(changes) != len(we.Changes) {
+		changes := entries[i].changes
+		if len(changes) != len(we.Changes) {
 			return nil, false
 		}
 		if len(we.Changes) > 0 {
@@ -88,10 +88,7 @@ func (w *fastNotification) build(data []byte) (*Notification, bool) {
 		for j := range we.Changes {
 			wc, c := &we.Changes[j], &e.Changes[j]
 			c.Field = string(wc.Field)
-			raw, ok := member(changes[j], "value")
-			if !ok {
-				return nil, false
-			}
+			raw := changes[j].value
 			if wc.Value == nil || isNull(raw) {
 				continue
 			}
@@ -102,7 +99,7 @@ func (w *fastNotification) build(data []byte) (*Notification, bool) {
 			}
 			switch v := mk().(type) {
 			case *MessagesValue:
-				if !wc.Value.messages(v, raw) {
+				if !wc.Value.messages(v, &changes[j]) {
 					return nil, false
 				}
 				c.Value = v
@@ -152,12 +149,8 @@ func (w *fastNotification) build(data []byte) (*Notification, bool) {
 	return n, true
 }
 
-// messages fills v from the union and the raw value.
-func (u *fastValue) messages(v *MessagesValue, raw []byte) bool {
-	var spans [3][]byte
-	if !members(raw, valueArrays[:], spans[:]) {
-		return false
-	}
+// messages fills v from the union and the raw parts of the change.
+func (u *fastValue) messages(v *MessagesValue, raw *rawChange) bool {
 	*v = MessagesValue{
 		MessagingProduct: u.MessagingProduct,
 		Metadata:         u.Metadata,
@@ -166,14 +159,14 @@ func (u *fastValue) messages(v *MessagesValue, raw []byte) bool {
 		UserPreferences:  u.UserPreferences,
 	}
 	var ok bool
-	if v.Messages, ok = withRaw(u.Messages, spans[0]); !ok {
+	if v.Messages, ok = withRaw(u.Messages, raw.arrays[0]); !ok {
 		return false
 	}
-	if v.MessageEchoes, ok = withRaw(u.MessageEchoes, spans[1]); !ok {
+	if v.MessageEchoes, ok = withRaw(u.MessageEchoes, raw.arrays[1]); !ok {
 		return false
 	}
-	statuses, ok := elements(spans[2], true)
-	if !ok || len(statuses) != len(u.Statuses) {
+	statuses := raw.arrays[2]
+	if len(statuses) != len(u.Statuses) {
 		return false
 	}
 	if u.Statuses != nil {
@@ -192,9 +185,8 @@ func (u *fastValue) messages(v *MessagesValue, raw []byte) bool {
 // their raw JSON.
 var valueArrays = [3]string{"messages", "message_echoes", "statuses"}
 
-func withRaw(ms []messageFields, arr []byte) ([]Message, bool) {
-	spans, ok := elements(arr, true)
-	if !ok || len(spans) != len(ms) {
+func withRaw(ms []messageFields, spans [][]byte) ([]Message, bool) {
+	if len(spans) != len(ms) {
 		return nil, false
 	}
 	if len(ms) == 0 {
@@ -281,84 +273,137 @@ func skipString(b []byte, i int) int {
 	}
 }
 
-// member returns the value of the member called name of the object obj,
-// chosen as encoding/json chooses: the last key equal to name, ASCII case
-// ignored. It returns nil when obj is not an object or has no such member,
-// and ok false when a key holds escapes or non-ASCII bytes, which
-// encoding/json might fold onto name.
-func member(obj []byte, name string) ([]byte, bool) {
-	var val [1][]byte
-	ok := members(obj, []string{name}, val[:])
-	return val[0], ok
+// rawEntry and rawChange are the raw parts of a notification: the value of
+// each change and the elements of the arrays of that value whose elements
+// keep their raw JSON (valueArrays).
+type rawEntry struct {
+	changes []rawChange
 }
 
-// members is member for several names at once: vals[k] receives the value
-// of names[k].
-func members(obj []byte, names []string, vals [][]byte) bool {
-	i := skipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return true
+type rawChange struct {
+	value  []byte
+	arrays [len(valueArrays)][][]byte
+}
+
+// walk finds the raw parts of the notification b in one walk over it. Keys
+// are matched as encoding/json matches them: the last key equal to the
+// name, ASCII case ignored. ok is false when a key holds escapes or
+// non-ASCII bytes, which encoding/json might fold onto a name.
+func walk(b []byte) (entries []rawEntry, ok bool) {
+	_, ok = eachMember(b, skipSpace(b, 0), func(key []byte, i int) (int, bool) {
+		if !matchKey(key, "entry") {
+			return skipValue(b, i), true
+		}
+		entries = nil
+		return eachElement(b, i, func(i int) (int, bool) {
+			var e rawEntry
+			end, ok := eachMember(b, i, func(key []byte, i int) (int, bool) {
+				if !matchKey(key, "changes") {
+					return skipValue(b, i), true
+				}
+				e.changes = nil
+				return eachElement(b, i, func(i int) (int, bool) {
+					var c rawChange
+					end, ok := eachMember(b, i, func(key []byte, i int) (int, bool) {
+						if !matchKey(key, "value") {
+							return skipValue(b, i), true
+						}
+						c = rawChange{}
+						end, ok := eachMember(b, i, func(key []byte, i int) (int, bool) {
+							for k, name := range valueArrays {
+								if matchKey(key, name) {
+									c.arrays[k] = nil
+									return eachElement(b, i, func(i int) (int, bool) {
+										end := skipValue(b, i)
+										c.arrays[k] = append(c.arrays[k], b[i:end])
+										return end, end > i
+									})
+								}
+							}
+							return skipValue(b, i), true
+						})
+						c.value = b[i:end]
+						return end, ok
+					})
+					e.changes = append(e.changes, c)
+					return end, ok
+				})
+			})
+			entries = append(entries, e)
+			return end, ok
+		})
+	})
+	return entries, ok
+}
+
+// eachMember calls fn with each key of the object at b[i] and the index of
+// its value; fn returns the index just past the value. For anything but an
+// object it skips the value and calls nothing. It returns the index just
+// past the object.
+func eachMember(b []byte, i int, fn func(key []byte, i int) (int, bool)) (int, bool) {
+	if i >= len(b) || b[i] != '{' {
+		return skipValue(b, i), true
 	}
 	i++
 	for {
-		i = skipSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return true
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
 		}
-		if obj[i] == ',' {
-			i = skipSpace(obj, i+1)
+		switch b[i] {
+		case '}':
+			return i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
 		}
 		ks := i
-		i = skipString(obj, i)
-		if i-ks < 2 {
-			return false
+		i = skipString(b, i)
+		if i-ks < 2 || i > len(b) {
+			return i, false
 		}
-		key := obj[ks+1 : i-1]
-		i = skipSpace(obj, i)
-		if i >= len(obj) || obj[i] != ':' {
-			return false
-		}
-		i = skipSpace(obj, i+1)
-		vs := i
-		i = skipValue(obj, i)
+		key := b[ks+1 : i-1]
 		if !plainASCII(key) {
-			return false
+			return i, false
 		}
-		for k, name := range names {
-			if string(key) == name || asciiEqualFold(key, name) {
-				vals[k] = obj[vs:i]
-			}
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] != ':' {
+			return i, false
+		}
+		var ok bool
+		if i, ok = fn(key, skipSpace(b, i+1)); !ok {
+			return i, false
 		}
 	}
 }
 
-// elements returns the elements of the array arr; nil when arr is absent
-// or null. ok is false when arr came from an ambiguous member.
-func elements(arr []byte, ok bool) ([][]byte, bool) {
-	if !ok {
-		return nil, false
+// eachElement calls fn with the index of each element of the array at b[i];
+// fn returns the index just past the element. For anything but an array it
+// skips the value and calls nothing.
+func eachElement(b []byte, i int, fn func(i int) (int, bool)) (int, bool) {
+	if i >= len(b) || b[i] != '[' {
+		return skipValue(b, i), true
 	}
-	i := skipSpace(arr, 0)
-	if i >= len(arr) || arr[i] != '[' {
-		return nil, true
-	}
-	var out [][]byte
 	i++
 	for {
-		i = skipSpace(arr, i)
-		if i >= len(arr) || arr[i] == ']' {
-			return out, true
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
 		}
-		if arr[i] == ',' {
-			i = skipSpace(arr, i+1)
+		switch b[i] {
+		case ']':
+			return i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
 		}
-		vs := i
-		i = skipValue(arr, i)
-		if i == vs {
-			return nil, false
+		var ok bool
+		if i, ok = fn(i); !ok {
+			return i, false
 		}
-		out = append(out, arr[vs:i])
 	}
+}
+
+func matchKey(key []byte, name string) bool {
+	return string(key) == name || asciiEqualFold(key, name)
 }
 
 func plainASCII(b []byte) bool {

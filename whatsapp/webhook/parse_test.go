@@ -1,7 +1,9 @@
 package webhook_test
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +179,51 @@ func TestFlowReply(t *testing.T) {
 	bad := webhook.FlowReply{ResponseJSON: `not json`}
 	if bad.FlowToken() != "" || bad.Decode(&v) == nil {
 		t.Fatal("bad response_json accepted")
+	}
+}
+
+// The fast path of Parse reads keys as encoding/json does, or leaves the
+// body to the slow path; either way the result is the slow path's.
+func TestParseFastPathAgreesWithSlowPath(t *testing.T) {
+	t.Parallel()
+	msg := func(id string) string {
+		return `{"from":"16505551234","id":"` + id + `","timestamp":"1749416383","type":"text","text":{"body":"a \"quoted\" \\ body [{"}}`
+	}
+	bodies := map[string]string{
+		"duplicate messages key":  string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"messages":[` + msg("b") + `,` + msg("c") + `]}`)),
+		"case variant key":        string(wrap(`{"metadata":{"phone_number_id":"1"},"Messages":[` + msg("a") + `],"STATUSES":[{"id":"x","status":"read","recipient_id":"2"}]}`)),
+		"escaped key":             string(wrap(`{"metadata":{"phone_number_id":"1"},"mess\u0061ges":[` + msg("a") + `]}`)),
+		"non-ASCII folding key":   string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"meſſages":[` + msg("b") + `]}`)),
+		"null elements":           string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[null,` + msg("a") + `,null],"statuses":[null]}`)),
+		"empty arrays":            string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[],"statuses":[],"message_echoes":[]}`)),
+		"null value":              `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`,
+		"duplicate value":         `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]},"value":{"messages":[` + msg("b") + `]}}]}]}`,
+		"duplicate entry":         `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]}}]}],"entry":null}`,
+		"value before field":      `{"entry":[{"changes":[{"value":{"messages":[` + msg("a") + `]},"field":"messages"}]}]}`,
+		"unknown field":           `{"entry":[{"changes":[{"field":"history","value":{"messages":[` + msg("a") + `]}}]}]}`,
+		"whitespace everywhere":   "{ \"entry\" : [ { \"changes\" : [ { \"field\" : \"messages\" , \"value\" : { \"messages\" : [ " + msg("a") + " , " + msg("b") + " ] } } ] } ] }",
+		"nested arrays":           string(wrap(`{"messages":[{"id":"o","from":"1","type":"order","order":{"product_items":[{"quantity":1},[[]]]}}]}`)),
+		"entries without changes": `{"entry":[{},null,{"changes":null},{"changes":[]}]}`,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if !json.Valid([]byte(body)) {
+				t.Fatalf("test body is not JSON: %s", body)
+			}
+			fast, ok, slow := webhook.ParseBoth([]byte(body))
+			if ok && !reflect.DeepEqual(fast, slow) {
+				fj, _ := json.Marshal(fast)
+				sj, _ := json.Marshal(slow)
+				t.Fatalf("paths differ:\nfast %s\nslow %s", fj, sj)
+			}
+			n, err := webhook.Parse([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(n, slow) {
+				t.Fatal("Parse differs from the slow path")
+			}
+		})
 	}
 }
