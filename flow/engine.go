@@ -161,6 +161,9 @@ func (r *run) entry() string {
 }
 
 func (r *run) step(in Input) error {
+	if r.s.Ended && in.ID != "" && in.ID == r.s.LastID {
+		return nil // a redelivery of the message that ended the conversation
+	}
 	if r.s.IsZero() || r.s.Ended {
 		r.s = Session{LastID: clipBytes(in.ID, maxIDBytes)}
 		return r.startPlaybook(r.entry(), "")

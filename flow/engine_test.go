@@ -248,3 +248,18 @@ func TestTemplateValuesAreClipped(t *testing.T) {
 		t.Fatalf("a 10,000-character field made a %d-byte message", len(body))
 	}
 }
+
+func TestRedeliveryOfTheLastMessageIsIgnored(t *testing.T) {
+	t.Parallel()
+	e := flow.NewEngine(kindsLibrary(t), flow.Limits{})
+	env := flow.Env{Now: start}
+	r, _ := e.Step(flow.Session{}, env, flow.Input{ID: "m1", Kind: chat.KindText, Text: "hi"})
+	r, _ = e.Step(r.Session, env, flow.Input{ID: "m2", Kind: chat.KindChoice, Choice: "menu:staff"})
+	if !r.Session.Ended {
+		t.Fatalf("session = %+v", r.Session)
+	}
+	again, err := e.Step(r.Session, env, flow.Input{ID: "m2", Kind: chat.KindChoice, Choice: "menu:staff"})
+	if err != nil || len(again.Events) != 0 || !reflect.DeepEqual(again.Session, r.Session) {
+		t.Fatalf("redelivery after the end: %+v %v", again, err)
+	}
+}
