@@ -250,7 +250,7 @@ func (r *Runner) handle(ctx context.Context, rep chat.Replier, from chat.Address
 			return fmt.Errorf("flow: load session: %w", err)
 		default:
 			if err := s.UnmarshalBinary(prev.Data); err != nil {
-				r.log.WarnContext(ctx, "flow: stored session unreadable; starting over", slog.Any("contact", ref), slog.Any("err", err))
+				r.log.WarnContext(ctx, "flow: stored session unreadable; starting over", slog.String("contact", ref.String()), slog.Any("err", err))
 				s = Session{}
 			}
 		}
@@ -296,7 +296,7 @@ func (r *Runner) restore(ctx context.Context, ref storage.ContactRef, prev stora
 		err = r.sessions.Delete(ctx, ref)
 	}
 	if err != nil {
-		r.log.WarnContext(ctx, "flow: could not put the session back after a failure", slog.Any("contact", ref), slog.Any("err", err))
+		r.log.WarnContext(ctx, "flow: could not put the session back after a failure", slog.String("contact", ref.String()), slog.Any("err", err))
 	}
 }
 

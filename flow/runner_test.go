@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -386,4 +387,32 @@ func TestRunnerStaysSilentWhileStaffOwnTheConversation(t *testing.T) {
 	equal(t, f.say(t, "my question for staff"))
 	q.active = false // the case is closed: the bot answers again
 	equal(t, f.say(t, "hello"), "Hello friend!", "What would you like?")
+}
+
+func TestRunnerLogsNoPhoneNumbers(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&syncWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFixture(t, nil, flow.WithLogger(logger))
+	if _, err := f.store.Sessions().Put(t.Context(), storage.Session{Contact: ref, Data: []byte("garbage")}, f.now); err != nil {
+		t.Fatal(err)
+	}
+	f.say(t, "hello")
+	if !strings.Contains(buf.String(), "unreadable") {
+		t.Fatalf("expected a warning, got %q", buf.String())
+	}
+	if strings.Contains(buf.String(), "6505551234") {
+		t.Fatalf("a log line holds the phone number: %s", buf.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
