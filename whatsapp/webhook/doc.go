@@ -25,6 +25,11 @@
 // without handling the events older than a horizon, beyond which the sink
 // may have forgotten their keys.
 //
+// Set ReadHeaderTimeout, ReadTimeout and WriteTimeout on the http.Server
+// that serves it: the handler bounds the size of a body, the server bounds
+// the time a client may take to send it. Meta expects an answer within a
+// few seconds and retries otherwise.
+//
 // The answers are: 200 accepted; 401 signature missing, malformed or wrong;
 // 413 body too large; 400 a correctly signed body that is not a JSON
 // object; 403 a delivery naming a line its app is not configured for (see

@@ -74,14 +74,27 @@ func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 			report(path, err.Error())
 			return
 		}
-		k := e.Key()
-		if _, dup := seen[k]; dup {
-			return
+		// Small batches, the usual case, are searched without building
+		// keys; large ones through a set of keys.
+		if len(evs) < 16 {
+			for _, p := range evs {
+				if sameKey(p, e) {
+					return
+				}
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{}, 2*len(evs))
+				for _, p := range evs {
+					seen[p.Key()] = struct{}{}
+				}
+			}
+			k := e.Key()
+			if _, dup := seen[k]; dup {
+				return
+			}
+			seen[k] = struct{}{}
 		}
-		if seen == nil {
-			seen = make(map[string]struct{}, 4)
-		}
-		seen[k] = struct{}{}
 		evs = append(evs, e)
 	}
 	report("notification", n.problem)
@@ -134,6 +147,18 @@ func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 		}
 	}
 	return evs, ps
+}
+
+// sameKey reports whether a.Key() == b.Key() without building the keys.
+func sameKey(a, b chat.Event) bool {
+	switch {
+	case a.Message != nil && b.Message != nil:
+		return a.Message.ID == b.Message.ID && a.Message.From.Channel == b.Message.From.Channel
+	case a.Status != nil && b.Status != nil:
+		return a.Status.MessageID == b.Status.MessageID && a.Status.State == b.Status.State &&
+			a.Status.To.Channel == b.Status.To.Channel
+	}
+	return false
 }
 
 // chatMessage converts one inbound message.

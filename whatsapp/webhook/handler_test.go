@@ -419,3 +419,21 @@ func TestReplayHorizon(t *testing.T) {
 		t.Fatal("a negative horizon was accepted")
 	}
 }
+
+func TestFailedStatusReachesSink(t *testing.T) {
+	t.Parallel()
+	sink := newMemSink()
+	h := newHandler(t, webhook.Config{}, sink)
+	body := webhooktest.StatusPayload(webhooktest.Status{
+		Line: "106540352242922", MessageID: "wamid.out", RecipientID: "16505551234", State: "failed",
+		Time: time.Unix(1749416383, 0), Callback: "broadcast-7", ErrorCode: 131047, ErrorTitle: "Re-engagement message",
+	})
+	if w := serve(h, webhooktest.NewRequest(body, secret)); w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	e := sink.events["s:whatsapp:wamid.out:failed"]
+	if e.Status == nil || e.Status.Error == nil || e.Status.Error.Code != 131047 || e.Status.Callback != "broadcast-7" ||
+		e.Status.To.Line != "106540352242922" || !e.Status.Time.Equal(time.Unix(1749416383, 0)) {
+		t.Fatalf("status event = %+v", e.Status)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,32 @@ func TestParseFastPathAgreesWithSlowPath(t *testing.T) {
 				t.Fatal("Parse differs from the slow path")
 			}
 		})
+	}
+}
+
+// Large batches deduplicate through keys, small ones without: both agree.
+func TestEventsDeduplicateLargeBatches(t *testing.T) {
+	t.Parallel()
+	var msgs, sts []string
+	for i := range 40 {
+		id := "wamid." + strconv.Itoa(i%25) // 15 repeats
+		msgs = append(msgs, `{"from":"16505551234","id":"`+id+`","timestamp":"1749416383","type":"text","text":{"body":"x"}}`)
+		sts = append(sts, `{"id":"`+id+`","status":"read","timestamp":"1749416383","recipient_id":"16505551234"}`,
+			`{"id":"`+id+`","status":"delivered","timestamp":"1749416383","recipient_id":"16505551234"}`)
+	}
+	n, err := webhook.Parse(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + strings.Join(msgs, ",") + `],"statuses":[` + strings.Join(sts, ",") + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := n.Events()
+	seen := map[string]bool{}
+	for _, e := range evs {
+		if seen[e.Key()] {
+			t.Fatalf("%s twice", e.Key())
+		}
+		seen[e.Key()] = true
+	}
+	if len(evs) != 25*3 {
+		t.Fatalf("events = %d, want 75", len(evs))
 	}
 }

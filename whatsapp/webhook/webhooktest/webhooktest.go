@@ -85,9 +85,57 @@ func TextPayload(m TextMessage) []byte {
 			}},
 		}},
 	}
+	return encode(v)
+}
+
+// Status is a delivery status for StatusPayload.
+type Status struct {
+	Line        string    // the business phone number id
+	MessageID   string    // the id of the message the line sent
+	RecipientID string    // the person's phone number
+	State       string    // "sent", "delivered", "read", "played" or "failed"
+	Time        time.Time // when it happened
+	Callback    string    // biz_opaque_callback_data, if the send had one
+	ErrorCode   int       // for "failed"
+	ErrorTitle  string    // for "failed"
+}
+
+// StatusPayload returns the webhook body Meta sends for one delivery
+// status, encoded as Meta encodes it.
+func StatusPayload(s Status) []byte {
+	type obj = map[string]any
+	st := obj{
+		"id":           s.MessageID,
+		"status":       s.State,
+		"timestamp":    strconv.FormatInt(s.Time.Unix(), 10),
+		"recipient_id": s.RecipientID,
+	}
+	if s.Callback != "" {
+		st["biz_opaque_callback_data"] = s.Callback
+	}
+	if s.ErrorCode != 0 || s.ErrorTitle != "" {
+		st["errors"] = []any{obj{"code": s.ErrorCode, "title": s.ErrorTitle, "message": s.ErrorTitle}}
+	}
+	return encode(obj{
+		"object": "whatsapp_business_account",
+		"entry": []any{obj{
+			"id": "102290129340398",
+			"changes": []any{obj{
+				"field": "messages",
+				"value": obj{
+					"messaging_product": "whatsapp",
+					"metadata":          obj{"display_phone_number": "15550783881", "phone_number_id": s.Line},
+					"statuses":          []any{st},
+				},
+			}},
+		}},
+	})
+}
+
+func encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // maps of strings always encode
+		panic(err) // maps of strings and numbers always encode
 	}
 	return EscapeLikeMeta(b)
 }
