@@ -148,6 +148,14 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 		if err != nil {
 			return err
 		}
+		if strings.HasPrefix(d.Name(), ".") && p != "." {
+			// Hidden files and directories (.git, editor swap files) are
+			// not lexicons.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			return nil
 		}

@@ -235,3 +235,25 @@ func TestRoutineGoesOnWithoutATicket(t *testing.T) {
 		t.Error("a routine message opened a ticket")
 	}
 }
+
+// FuzzScreenDetect feeds arbitrary text and kinds to the screen: it never
+// panics, media the bot cannot read never stay routine, and a decision
+// needs a person exactly when its priority is Elevated or more.
+func FuzzScreenDetect(f *testing.F) {
+	sf := newScreenFixture(f, friday10)
+	for _, s := range []string{"stop he is hitting me", "ЅТОР", "والاغتصاب", "💊️", "I can't stop crying", "\xff\xfe"} {
+		f.Add(s, uint8(0))
+	}
+	f.Add("", uint8(2))
+	kinds := []chat.Kind{chat.KindText, chat.KindChoice, chat.KindAudio, chat.KindImage, chat.KindDocument, chat.KindSticker, chat.KindReaction, chat.KindUnknown}
+	f.Fuzz(func(t *testing.T, text string, k uint8) {
+		kind := kinds[int(k)%len(kinds)]
+		d := sf.screen.Detect(&chat.Message{ID: "fuzz", From: person("99"), Kind: kind, Text: text, Choice: text})
+		if d.HumanRequired != (d.Priority >= triage.Elevated) {
+			t.Fatalf("decision %+v: HumanRequired disagrees with the priority", d)
+		}
+		if (kind == chat.KindAudio || kind == chat.KindImage || kind == chat.KindDocument || kind == chat.KindUnknown) && d.Priority < triage.Elevated {
+			t.Fatalf("%s message stayed %s", kind, d.Priority)
+		}
+	})
+}
