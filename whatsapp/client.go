@@ -331,8 +331,9 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 }
 
 // Do sends req, retrying per the client's RetryPolicy, and decodes a JSON
-// success body into v (unless v is nil). A non-2xx answer becomes an
-// *APIError. The returned response's body is already closed.
+// success body into v (unless v is nil; if v is an io.Writer the body is
+// copied to it instead). A non-2xx answer becomes an *APIError. The
+// returned response's body is already closed.
 func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 	return c.do(req, v, nil)
 }
@@ -426,7 +427,8 @@ func (c *Client) once(req *http.Request, v any, idempotent bool) (*http.Response
 	if err != nil {
 		op := strings.ToLower(req.Method) + " " + req.URL.Path
 		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return nil, fmt.Errorf("whatsapp: %s: %w", op, ctxErr)
+			// Cancelled mid-flight: a send may still have reached Meta.
+			return nil, &transportError{op: op, ambiguous: !idempotent, err: ctxErr}
 		}
 		// Strip the URL from *url.Error: it may hold a media link.
 		var ue *url.Error

@@ -3,6 +3,7 @@ package whatsapptest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -321,7 +322,9 @@ func (s *Server) handleListPhones(w http.ResponseWriter, r *http.Request) {
 func jsonMarshal(v any) ([]byte, error)   { return json.Marshal(v) }
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-func sha256Hex(b []byte) string {
+// sha256B64 is the form of a media hash in webhooks (the media URL
+// lookup answers hex).
+func sha256B64(b []byte) string {
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

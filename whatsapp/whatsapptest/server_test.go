@@ -597,3 +597,39 @@ func TestMessagesLogWithoutPersonalData(t *testing.T) {
 		t.Fatalf("log line leaks personal data: %s", s)
 	}
 }
+
+// TestWebhookBytesEqualMetas rebuilds two of Meta's documented payloads
+// byte for byte (once the documentation's indentation is removed).
+func TestWebhookBytesEqualMetas(t *testing.T) {
+	t.Parallel()
+	dir := conformance(t)
+	srv := whatsapptest.NewServer()
+	defer srv.Close()
+	compact := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := json.Compact(&out, b); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	msg, _, err := srv.MessagePayload(whatsapptest.Inbound{From: "16505551234", Name: "Sheena Nelson",
+		ID: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=", Time: time.Unix(1749416383, 0), Text: "Does it come in another color?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := compact("text__meta-docs.json"); string(msg) != want {
+		t.Errorf("text payload\n got: %s\nwant: %s", msg, want)
+	}
+	st, err := srv.StatusPayload(whatsapptest.Status{MessageID: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=",
+		RecipientID: "16505551234", Status: "sent", Time: time.Unix(1750030073, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := compact("status_v24_without_conversation_and_pricing__meta-docs.json"); string(st) != want {
+		t.Errorf("status payload\n got: %s\nwant: %s", st, want)
+	}
+}

@@ -76,23 +76,23 @@ type Status struct {
 	ErrorDetails string
 }
 
-func (s *Server) metadata(phoneID string) map[string]string {
+func (s *Server) metadata(phoneID string) obj {
 	s.mu.Lock()
 	display := DefaultDisplayNumber
 	if p, ok := s.phones[phoneID]; ok && p.DisplayPhoneNumber != "" {
 		display = p.DisplayPhoneNumber
 	}
 	s.mu.Unlock()
-	return map[string]string{"display_phone_number": display, "phone_number_id": phoneID}
+	return obj{{"display_phone_number", display}, {"phone_number_id", phoneID}}
 }
 
-func envelope(value map[string]any) map[string]any {
-	return map[string]any{
-		"object": "whatsapp_business_account",
-		"entry": []any{map[string]any{
-			"id":      DefaultWABAID,
-			"changes": []any{map[string]any{"value": value, "field": "messages"}},
-		}},
+func envelope(value obj) obj {
+	return obj{
+		{"object", "whatsapp_business_account"},
+		{"entry", []any{obj{
+			{"id", DefaultWABAID},
+			{"changes", []any{obj{{"value", value}, {"field", "messages"}}}},
+		}}},
 	}
 }
 
@@ -114,65 +114,69 @@ func (s *Server) MessagePayload(in Inbound) ([]byte, string, error) {
 	if in.Time.IsZero() {
 		in.Time = s.now()
 	}
-	contact := map[string]any{"profile": map[string]string{"name": in.Name}, "wa_id": in.From}
-	msg := map[string]any{"from": in.From, "id": in.ID, "timestamp": strconv.FormatInt(in.Time.Unix(), 10)}
-	if in.UserID != "" {
-		contact["user_id"] = in.UserID
-		msg["from_user_id"] = in.UserID
-	}
+	meta := s.metadata(in.PhoneNumberID)
+	contact := obj{{"profile", obj{{"name", in.Name}}}, {"wa_id", in.From}}
+	var msg obj
 	if in.ReplyTo != "" {
-		msg["context"] = map[string]string{"from": s.metadata(in.PhoneNumberID)["display_phone_number"], "id": in.ReplyTo}
+		msg = append(msg, kv{"context", obj{{"from", meta[0].v}, {"id", in.ReplyTo}}})
 	}
+	msg = append(msg, kv{"from", in.From})
+	if in.UserID != "" {
+		contact = append(contact, kv{"user_id", in.UserID})
+		msg = append(msg, kv{"from_user_id", in.UserID})
+	}
+	msg = append(msg, kv{"id", in.ID}, kv{"timestamp", strconv.FormatInt(in.Time.Unix(), 10)})
 	switch {
 	case in.ButtonReply != nil:
-		msg["type"] = "interactive"
-		msg["interactive"] = map[string]any{"type": "button_reply", "button_reply": map[string]string{"id": in.ButtonReply.ID, "title": in.ButtonReply.Title}}
+		msg = append(msg, kv{"type", "interactive"}, kv{"interactive", obj{{"type", "button_reply"},
+			{"button_reply", obj{{"id", in.ButtonReply.ID}, {"title", in.ButtonReply.Title}}}}})
 	case in.ListReply != nil:
-		r := map[string]string{"id": in.ListReply.ID, "title": in.ListReply.Title}
+		r := obj{{"id", in.ListReply.ID}, {"title", in.ListReply.Title}}
 		if in.ListReply.Description != "" {
-			r["description"] = in.ListReply.Description
+			r = append(r, kv{"description", in.ListReply.Description})
 		}
-		msg["type"] = "interactive"
-		msg["interactive"] = map[string]any{"type": "list_reply", "list_reply": r}
+		msg = append(msg, kv{"type", "interactive"}, kv{"interactive", obj{{"type", "list_reply"}, {"list_reply", r}}})
 	case in.Media != nil:
-		m := map[string]any{"id": in.Media.ID, "mime_type": in.Media.MIMEType}
-		if mt, data, ok := s.Media(in.Media.ID); ok {
-			m["mime_type"] = mt
-			m["sha256"] = sha256Hex(data)
-		}
+		var m obj
 		if in.Media.Caption != "" {
-			m["caption"] = in.Media.Caption
+			m = append(m, kv{"caption", in.Media.Caption})
 		}
 		if in.Media.Filename != "" {
-			m["filename"] = in.Media.Filename
+			m = append(m, kv{"filename", in.Media.Filename})
 		}
+		mt := in.Media.MIMEType
+		if stored, data, ok := s.Media(in.Media.ID); ok {
+			if mt == "" {
+				mt = stored
+			}
+			m = append(m, kv{"mime_type", mt}, kv{"sha256", sha256B64(data)})
+		} else {
+			m = append(m, kv{"mime_type", mt})
+		}
+		m = append(m, kv{"id", in.Media.ID})
 		if in.Media.Kind == "audio" {
-			m["voice"] = in.Media.Voice
+			m = append(m, kv{"voice", in.Media.Voice})
 		}
-		msg["type"] = in.Media.Kind
-		msg[in.Media.Kind] = m
+		msg = append(msg, kv{"type", in.Media.Kind}, kv{in.Media.Kind, m})
 	case in.Location != nil:
-		l := map[string]any{"latitude": in.Location.Latitude, "longitude": in.Location.Longitude}
+		l := obj{{"latitude", in.Location.Latitude}, {"longitude", in.Location.Longitude}}
 		if in.Location.Name != "" {
-			l["name"] = in.Location.Name
+			l = append(l, kv{"name", in.Location.Name})
 		}
 		if in.Location.Address != "" {
-			l["address"] = in.Location.Address
+			l = append(l, kv{"address", in.Location.Address})
 		}
-		msg["type"] = "location"
-		msg["location"] = l
+		msg = append(msg, kv{"location", l}, kv{"type", "location"})
 	case in.Reaction != nil:
-		msg["type"] = "reaction"
-		msg["reaction"] = map[string]string{"message_id": in.Reaction.MessageID, "emoji": in.Reaction.Emoji}
+		msg = append(msg, kv{"type", "reaction"}, kv{"reaction", obj{{"message_id", in.Reaction.MessageID}, {"emoji", in.Reaction.Emoji}}})
 	default:
-		msg["type"] = "text"
-		msg["text"] = map[string]string{"body": in.Text}
+		msg = append(msg, kv{"type", "text"}, kv{"text", obj{{"body", in.Text}}})
 	}
-	value := map[string]any{
-		"messaging_product": "whatsapp",
-		"metadata":          s.metadata(in.PhoneNumberID),
-		"contacts":          []any{contact},
-		"messages":          []any{msg},
+	value := obj{
+		{"messaging_product", "whatsapp"},
+		{"metadata", meta},
+		{"contacts", []any{contact}},
+		{"messages", []any{msg}},
 	}
 	b, err := metaJSON(envelope(value))
 	return b, in.ID, err
@@ -220,14 +224,14 @@ func (s *Server) StatusPayload(st Status) ([]byte, error) {
 	if st.Time.IsZero() {
 		st.Time = s.now()
 	}
-	item := map[string]any{
-		"id":           st.MessageID,
-		"status":       st.Status,
-		"timestamp":    strconv.FormatInt(st.Time.Unix(), 10),
-		"recipient_id": st.RecipientID,
+	item := obj{
+		{"id", st.MessageID},
+		{"status", st.Status},
+		{"timestamp", strconv.FormatInt(st.Time.Unix(), 10)},
+		{"recipient_id", st.RecipientID},
 	}
 	if st.CallbackData != "" {
-		item["biz_opaque_callback_data"] = st.CallbackData
+		item = append(item, kv{"biz_opaque_callback_data", st.CallbackData})
 	}
 	if st.Status == "failed" {
 		title := st.ErrorTitle
@@ -238,16 +242,16 @@ func (s *Server) StatusPayload(st Status) ([]byte, error) {
 		if details == "" {
 			details = errorDetails[st.ErrorCode]
 		}
-		item["errors"] = []any{map[string]any{
-			"code": st.ErrorCode, "title": title, "message": title,
-			"error_data": map[string]string{"details": details},
-			"href":       "/documentation/business-messaging/whatsapp/support/error-codes",
-		}}
+		item = append(item, kv{"errors", []any{obj{
+			{"code", st.ErrorCode}, {"title", title}, {"message", title},
+			{"error_data", obj{{"details", details}}},
+			{"href", "/documentation/business-messaging/whatsapp/support/error-codes"},
+		}}})
 	}
-	value := map[string]any{
-		"messaging_product": "whatsapp",
-		"metadata":          s.metadata(st.PhoneNumberID),
-		"statuses":          []any{item},
+	value := obj{
+		{"messaging_product", "whatsapp"},
+		{"metadata", s.metadata(st.PhoneNumberID)},
+		{"statuses", []any{item}},
 	}
 	return metaJSON(envelope(value))
 }
@@ -322,5 +326,36 @@ func metaJSON(v any) ([]byte, error) {
 		}
 		i += size
 	}
+	return b.Bytes(), nil
+}
+
+// kv and obj build JSON objects whose keys keep the order Meta uses.
+type kv struct {
+	k string
+	v any
+}
+
+type obj []kv
+
+func (o obj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, e := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(e.k)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(e.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
 	return b.Bytes(), nil
 }
