@@ -331,9 +331,14 @@ func (h *handler) allowed(secret int, n *Notification) (string, bool) {
 // logDetails logs what the handler accepted but could not turn into events,
 // and the errors Meta reported: paths, codes and reasons, never content.
 func (h *handler) logDetails(ctx context.Context, n *Notification, problems []Problem) {
-	for _, p := range problems {
+	for i, p := range problems {
+		if i == maxLoggedProblems {
+			h.log.WarnContext(ctx, "webhook: more problems in the same delivery", slog.Int("not_logged", len(problems)-i))
+			break
+		}
 		h.log.WarnContext(ctx, "webhook: kept without converting", slog.String("path", p.Path), slog.String("reason", p.Reason))
 	}
+	logged := 0
 	for c := range n.Changes() {
 		v, ok := c.Value.(*MessagesValue)
 		if !ok {
@@ -343,12 +348,19 @@ func (h *handler) logDetails(ctx context.Context, n *Notification, problems []Pr
 			continue
 		}
 		for _, e := range v.Errors {
+			if logged++; logged > maxLoggedProblems {
+				continue
+			}
 			h.log.WarnContext(ctx, "webhook: Meta reported an error",
 				slog.String("line", string(v.Metadata.PhoneNumberID)),
 				slog.Int64("code", int64(e.Code)), slog.String("title", e.Title))
 		}
 	}
 }
+
+// maxLoggedProblems bounds the problems and errors logged for one
+// delivery, which may hold a thousand updates.
+const maxLoggedProblems = 10
 
 func reply(w http.ResponseWriter, code int) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

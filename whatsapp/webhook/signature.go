@@ -64,16 +64,15 @@ func verify(body []byte, header string, secrets []string) (int, error) {
 		return -1, err
 	}
 	var sum [sha256.Size]byte
-	match := -1
 	for i, s := range secrets {
-		if hmac.Equal(mac(sha256.New, s, body, sum[:0]), want[:]) && match < 0 {
-			match = i
+		// Each comparison is constant-time; stopping at the first match
+		// tells only which of the configured secrets signed, not a byte
+		// of any of them.
+		if hmac.Equal(mac(sha256.New, s, body, sum[:0]), want[:]) {
+			return i, nil
 		}
 	}
-	if match < 0 {
-		return -1, ErrInvalidSignature
-	}
-	return match, nil
+	return -1, ErrInvalidSignature
 }
 
 func mac(h func() hash.Hash, secret string, body, dst []byte) []byte {
