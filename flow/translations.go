@@ -1,5 +1,42 @@
 package flow
 
+// TextEntry is one text of a playbook, with all its translations.
+type TextEntry struct {
+	Pos   Pos
+	Where string // e.g. "menu: choice rights title"
+	Text  Text
+}
+
+// Texts lists every translatable text of pb in the order it is written:
+// messages, then each node's text, button, re-prompt, and its choices'
+// titles and descriptions. Translators work from this list (the playbook
+// command writes it as CSV).
+func Texts(pb *Playbook) []TextEntry {
+	var out []TextEntry
+	add := func(t Text, where string, pos Pos) {
+		if t.IsZero() {
+			return
+		}
+		if p := t.pos(); p.Line != 0 {
+			pos = p
+		}
+		out = append(out, TextEntry{Pos: pos, Where: where, Text: t})
+	}
+	for _, key := range messageKeys {
+		add(pb.Messages[key], "messages: "+key, pb.Pos)
+	}
+	for _, n := range pb.Nodes {
+		add(n.Text, n.ID+": "+string(n.Kind), n.Pos)
+		add(n.Button, n.ID+": button", n.Pos)
+		add(n.Retry, n.ID+": retry", n.Pos)
+		for _, c := range n.Choices {
+			add(c.Title, n.ID+": choice "+c.ID+" title", c.Pos)
+			add(c.Description, n.ID+": choice "+c.ID+" description", c.Pos)
+		}
+	}
+	return out
+}
+
 // MissingText is a text of a playbook that lacks some translations.
 type MissingText struct {
 	Pos   Pos
@@ -11,33 +48,15 @@ type MissingText struct {
 // declared languages, in the order they are written.
 func Missing(pb *Playbook) []MissingText {
 	var out []MissingText
-	check := func(t Text, where string, pos Pos) {
-		if t.IsZero() {
-			return
-		}
+	for _, e := range Texts(pb) {
 		var langs []string
 		for _, l := range pb.Languages {
-			if !t.Has(l) {
+			if !e.Text.Has(l) {
 				langs = append(langs, l)
 			}
 		}
 		if len(langs) > 0 {
-			if p := t.pos(); p.Line != 0 {
-				pos = p
-			}
-			out = append(out, MissingText{Pos: pos, Where: where, Langs: langs})
-		}
-	}
-	for _, key := range messageKeys {
-		check(pb.Messages[key], "messages: "+key, pb.Pos)
-	}
-	for _, n := range pb.Nodes {
-		check(n.Text, n.ID+": "+string(n.Kind), n.Pos)
-		check(n.Button, n.ID+": button", n.Pos)
-		check(n.Retry, n.ID+": retry", n.Pos)
-		for _, c := range n.Choices {
-			check(c.Title, n.ID+": choice "+c.ID+" title", c.Pos)
-			check(c.Description, n.ID+": choice "+c.ID+" description", c.Pos)
+			out = append(out, MissingText{Pos: e.Pos, Where: e.Where, Langs: langs})
 		}
 	}
 	return out

@@ -3,7 +3,8 @@
 // without WhatsApp.
 //
 //	playbook lint FILE...                 check playbooks; exit status 1 on any error
-//	playbook translations FILE...         missing translations per language
+//	playbook translations [-csv] FILE...  missing translations per language; with
+//	                                      -csv, every text in every language
 //	playbook try [flags] FILE [FILE...]   chat with the first playbook; the others
 //	                                      are the playbooks it may start
 //
@@ -19,6 +20,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,7 +42,8 @@ func main() {
 
 const usage = `usage:
   playbook lint FILE...                 check playbooks (exit status 1 on errors)
-  playbook translations FILE...         list missing translations per language
+  playbook translations [-csv] FILE...  list missing translations per language
+                                        (-csv: every text, one column per language)
   playbook try [flags] FILE [FILE...]   chat with the first playbook in the terminal
 `
 
@@ -124,7 +127,14 @@ func lint(files []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func translations(files []string, stdout, stderr io.Writer) int {
+func translations(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("translations", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	asCSV := fl.Bool("csv", false, "write every text with one column per language, for translators")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	files := fl.Args()
 	if len(files) == 0 {
 		fmt.Fprint(stderr, "playbook translations: name at least one file\n")
 		return 2
@@ -135,6 +145,13 @@ func translations(files []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stdout, "%v\n", err)
 			status = 1
+			continue
+		}
+		if *asCSV {
+			if err := writeCSV(stdout, pb); err != nil {
+				fmt.Fprintf(stderr, "playbook translations: %v\n", err)
+				return 1
+			}
 			continue
 		}
 		missing := flow.Missing(pb)
@@ -161,6 +178,30 @@ func translations(files []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// writeCSV writes one row per text: where it is, its position, then its
+// translation in each language of the playbook (empty when missing).
+func writeCSV(w io.Writer, pb *flow.Playbook) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{"where", "position"}, pb.Languages...)); err != nil {
+		return err
+	}
+	for _, e := range flow.Texts(pb) {
+		row := []string{e.Where, e.Pos.String()}
+		for _, l := range pb.Languages {
+			s := ""
+			if e.Text.Has(l) {
+				s = e.Text.Get(l, "")
+			}
+			row = append(row, s)
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 type fieldFlags map[string]string

@@ -111,3 +111,20 @@ func TestUsage(t *testing.T) {
 		t.Errorf("lint without files: exit %d", code)
 	}
 }
+
+func TestTranslationsCSV(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCmd(t, "", "translations", "-csv", examples+"feedback-survey.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"where,position,en,es,ar\n",
+		"found: choice partly title,",
+		",Partly,En parte,جزئيًا\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("csv lacks %q:\n%s", want, out)
+		}
+	}
+}
