@@ -428,14 +428,14 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	} else {
 		co.WAID = contact
 	}
-	msg := map[string]string{"id": id}
+	msg := obj{{"id", id}}
 	if m.Type == "template" && s.cfg.templatePacing {
-		msg["message_status"] = "accepted"
+		msg = append(msg, kv{"message_status", "accepted"})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"messaging_product": "whatsapp",
-		"contacts":          []contactOut{co},
-		"messages":          []map[string]string{msg},
+	writeJSON(w, http.StatusOK, obj{
+		{"messaging_product", "whatsapp"},
+		{"contacts", []contactOut{co}},
+		{"messages", []obj{msg}},
 	})
 }
 

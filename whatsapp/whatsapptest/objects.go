@@ -130,13 +130,13 @@ func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	switch {
 	case f != nil:
-		writeJSON(w, http.StatusOK, map[string]any{
-			"url":               s.URL + "/media-files/" + id + "?ext=" + strconv.FormatInt(s.now().Unix(), 10),
-			"mime_type":         f.mimeType,
-			"sha256":            f.sha,
-			"file_size":         len(f.data),
-			"id":                id,
-			"messaging_product": "whatsapp",
+		writeJSON(w, http.StatusOK, obj{
+			{"url", s.URL + "/media-files/" + id + "?ext=" + strconv.FormatInt(s.now().Unix(), 10)},
+			{"mime_type", f.mimeType},
+			{"sha256", f.sha},
+			{"file_size", len(f.data)},
+			{"id", id},
+			{"messaging_product", "whatsapp"},
 		})
 	case tmpl != nil:
 		writeJSON(w, http.StatusOK, tmpl)

@@ -532,6 +532,9 @@ var errorDetails = map[int]string{
 	131056: "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.",
 }
 
+// errorSubcodes are subcodes Meta still sends with some codes.
+var errorSubcodes = map[int]int{130429: 2494055}
+
 func statusFor(code int) int {
 	switch code {
 	case 0, 190:
@@ -561,6 +564,9 @@ func writeError(w http.ResponseWriter, f Fault) {
 	details := f.Details
 	if details == "" {
 		details = errorDetails[f.Code]
+	}
+	if f.Subcode == 0 && f.Status == 0 {
+		f.Subcode = errorSubcodes[f.Code]
 	}
 	type errData struct {
 		MessagingProduct string `json:"messaging_product"`

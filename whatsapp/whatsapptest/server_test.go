@@ -633,3 +633,90 @@ func TestWebhookBytesEqualMetas(t *testing.T) {
 		t.Errorf("status payload\n got: %s\nwant: %s", st, want)
 	}
 }
+
+// TestResponsesAreShapedLikeMetas compares the fake's answers with
+// answers Meta gave, key path by key path and in Meta's key order.
+func TestResponsesAreShapedLikeMetas(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(filepath.Dir(conformance(t)), "send")
+	srv := whatsapptest.NewServer(whatsapptest.WithoutWindow())
+	defer srv.Close()
+	img := srv.AddMedia("image/png", []byte("\x89PNG"))
+	srv.FailNext(130429)
+	hc := srv.Client()
+	do := func(method, path, body string) []byte {
+		req, _ := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+whatsapptest.DefaultToken)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	sendBody := `{"messaging_product":"whatsapp","recipient_type":"individual","to":"+16505551234","type":"text","text":{"body":"hi"}}`
+	cases := []struct {
+		fixture string
+		got     []byte
+	}{
+		{"response_error_130429__meta-docs.json", do("POST", "/v25.0/"+line+"/messages", sendBody)},
+		{"response_send_success__meta-docs.json", do("POST", "/v25.0/"+line+"/messages", sendBody)},
+		{"response_media_retrieve_url__java-sdk.json", do("GET", "/v25.0/"+img, "")},
+		{"response_media_delete_success__ruby-sdk.json", do("DELETE", "/v25.0/"+img, "")},
+	}
+	for _, c := range cases {
+		want, err := os.ReadFile(filepath.Join(dir, c.fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := keyOrder(t, c.got), keyOrder(t, want); g != w {
+			t.Errorf("%s:\n got keys %s\nwant keys %s", c.fixture, g, w)
+		}
+	}
+}
+
+// keyOrder lists a document's keys in order of appearance.
+func keyOrder(t *testing.T, b []byte) string {
+	t.Helper()
+	type frame struct{ object, wantKey bool }
+	var stack []frame
+	var keys []string
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				keys = append(keys, v)
+				stack[n-1].wantKey = false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+	return strings.Join(keys, ",")
+}
