@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -293,3 +294,46 @@ func TestServerErrorsWithoutGraphBodyAreRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestLogsHoldNoSecrets: retries are logged without the token, the phone
+// number or the text.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	srv := newFake(t)
+	srv.Inject(whatsapptest.Fault{Code: 131000, Times: 2, Details: "Recipient +16505551234 unknown", PathSuffix: "/messages"})
+	synctest.Test(t, func(t *testing.T) {
+		var buf strings.Builder
+		var mu sync.Mutex
+		log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return buf.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c := fakeClient(t, srv, whatsapp.WithLogger(log))
+		_, err := c.Messages.Send(t.Context(), whatsapptest.DefaultPhoneNumberID, whatsapp.Text{Envelope: whatsapp.Envelope{To: "+16505551234"}, Body: "my case number is 77"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		out := buf.String()
+		if !strings.Contains(out, "retrying") {
+			t.Fatalf("no retry logged: %s", out)
+		}
+		for _, secret := range []string{whatsapptest.DefaultToken, "6505551234", "case number"} {
+			if strings.Contains(out, secret) {
+				t.Fatalf("log holds %q: %s", secret, out)
+			}
+		}
+	})
+	// And the error string masks numbers in Meta's text.
+	srv.Inject(whatsapptest.Fault{Code: 131026, Details: "Recipient +16505551234 unknown", PathSuffix: "/messages"})
+	c := fakeClient(t, srv)
+	_, err := c.Messages.Send(t.Context(), whatsapptest.DefaultPhoneNumberID, text(1))
+	if err == nil || strings.Contains(err.Error(), "6505551234") || strings.Contains(err.Error(), whatsapptest.DefaultToken) {
+		t.Fatalf("error string: %v", err)
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
