@@ -537,3 +537,47 @@ func (s *Server) knownPhone(id string) bool {
 	_, ok := s.phones[id]
 	return ok
 }
+
+// String renders the message as a person would roughly see it, for
+// terminal simulators and test failure messages: the header, text and
+// footer, numbered options, and the kind of any media or template.
+func (s Sent) String() string {
+	var b strings.Builder
+	line := func(v string) {
+		if v != "" {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(v)
+		}
+	}
+	switch s.Type {
+	case "template":
+		line(fmt.Sprintf("[template %s/%s] %s", s.Template, s.Language, strings.Join(s.Params, " | ")))
+	case "image", "video", "audio", "document", "sticker":
+		ref := s.MediaID
+		if ref == "" {
+			ref = s.MediaLink
+		}
+		line(fmt.Sprintf("[%s %s] %s", s.Type, ref, s.Text))
+	case "reaction":
+		line(fmt.Sprintf("[reaction %s to %s]", s.Text, s.ReplyTo))
+	case "location", "contacts":
+		line("[" + s.Type + "]")
+	default:
+		line(s.Header)
+		line(s.Text)
+		line(s.Footer)
+		for i, o := range s.Options {
+			opt := fmt.Sprintf("  %d. %s", i+1, o.Title)
+			if o.Description != "" {
+				opt += " (" + o.Description + ")"
+			}
+			line(opt)
+		}
+		if s.Button != "" {
+			line("[" + s.Button + "]")
+		}
+	}
+	return b.String()
+}

@@ -720,3 +720,19 @@ func keyOrder(t *testing.T, b []byte) string {
 	}
 	return strings.Join(keys, ",")
 }
+
+func TestSentString(t *testing.T) {
+	t.Parallel()
+	srv := whatsapptest.NewServer(whatsapptest.WithoutWindow())
+	defer srv.Close()
+	c := client(t, srv)
+	_, err := c.Messages.Send(t.Context(), line, whatsapp.List{Envelope: whatsapp.Envelope{To: "+" + person}, Header: "Offices", Body: "Which city?", Button: "Cities",
+		Sections: []whatsapp.Section{{Rows: []whatsapp.Row{{ID: "uio", Title: "Quito", Description: "Capital"}, {ID: "gye", Title: "Guayaquil"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Offices\nWhich city?\n  1. Quito (Capital)\n  2. Guayaquil\n[Cities]"
+	if got := srv.Sent()[0].String(); got != want {
+		t.Fatalf("String() = %q, want %q", got, want)
+	}
+}
