@@ -114,7 +114,7 @@ func parse(name string, src []byte) (*Playbook, *parser) {
 			p.add(pb.Pos, "start with \"playbook: my-playbook-id\"", "file is empty")
 			return pb, p
 		}
-		p.add(yamlErrPos(name, err), "check indentation and quoting", "YAML: %s", yamlErrText(err))
+		p.add(yamlErrPos(name, err), "check the indentation near here, and put values holding : , ? # { } [ ] in quotes", "YAML: %s", yamlErrText(err))
 		return pb, p
 	}
 	var extra yaml.Node

@@ -63,8 +63,9 @@ type Playbook struct {
 
 	Pos Pos // where the playbook starts (its file)
 
-	index map[string]int
-	loc   *time.Location
+	index  map[string]int
+	loc    *time.Location
+	merged bool // Extends has been resolved by Load
 }
 
 // Node returns the node with the given id, or nil.

@@ -17,6 +17,7 @@ func remix(base, over *Playbook) *Playbook {
 	out.Version = over.Version
 	out.Pos = over.Pos
 	out.Extends = over.Extends
+	out.merged = true
 	setStr := func(dst *string, v string) {
 		if v != "" {
 			*dst = v

@@ -79,6 +79,9 @@ func (v *validator) run() {
 
 func (v *validator) metadata() {
 	pb := v.pb
+	if pb.Extends != "" && !pb.merged {
+		v.add(pb.Pos, "load the file with flow.Load (or the playbook command), which merges it over the file it extends", "this playbook extends %q, which was not loaded", clip(pb.Extends, 60))
+	}
 	if !validID(pb.ID) {
 		v.add(pb.Pos, "use letters, digits, - and _ only, e.g. refugee-info", "playbook id %q is not valid", clip(pb.ID, 40))
 	}

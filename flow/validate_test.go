@@ -332,3 +332,14 @@ func TestValidPlaybooks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestValidateUnresolvedExtend(t *testing.T) {
+	t.Parallel()
+	pb, err := flow.Parse("remix.yaml", []byte("extend: base.yaml\nplaybook: remix\nversion: 1\nlanguages: [en]\nnodes:\n  - id: a\n    end: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := flow.Validate(pb, nil); err == nil || !strings.Contains(err.Error(), `extends "base.yaml", which was not loaded`) {
+		t.Fatalf("got %v", err)
+	}
+}
