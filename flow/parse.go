@@ -490,7 +490,7 @@ func (p *parser) node(n *yaml.Node) *Node {
 		case "start":
 			node.Playbook = p.str(v, "start")
 		case "end":
-			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "yes") {
+			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "yes" || v.Tag == "!!null") {
 				continue
 			}
 			node.Text = p.text(v, "end")
