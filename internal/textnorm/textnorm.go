@@ -359,18 +359,36 @@ func classify(r rune) (uint32, rune) {
 	if isFormat(r) {
 		return clDrop, 0
 	}
-	key := appendFull(nil, string(one))
-	if len(key) == 0 {
+	// Key the rune between two letters, so that what it becomes next to
+	// other text shows: Ŀ is l followed by a middle dot, which separates.
+	key := string(appendFull(nil, "a"+string(one)+"a"))
+	switch {
+	case key == "aa":
+		return clDrop, 0 // vanishes without separating
+	case key == "a a":
 		return clSep, 0
 	}
-	out, n := utf8.DecodeRune(key)
-	if n != len(key) {
+	inner, ok := strings.CutPrefix(key, "a")
+	if !ok {
 		return clComplex, 0
 	}
-	if isEmoji(out) {
-		return clEmoji, out
+	if inner, ok = strings.CutSuffix(inner, "a"); !ok {
+		return clComplex, 0
 	}
-	if unicode.IsLetter(r) && !unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic) {
+	if e, ok := strings.CutPrefix(inner, " "); ok {
+		if e, ok = strings.CutSuffix(e, " "); ok {
+			if out, n := utf8.DecodeRuneInString(e); n == len(e) && isEmoji(out) {
+				return clEmoji, out
+			}
+		}
+		return clComplex, 0
+	}
+	out, n := utf8.DecodeRuneInString(inner)
+	if n != len(inner) || n == 0 || out == ' ' {
+		return clComplex, 0
+	}
+	lga := func(r rune) bool { return unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic) }
+	if unicode.IsLetter(out) && !(lga(r) && lga(out)) {
 		return clWordKeep, out
 	}
 	return clWord, out
