@@ -72,8 +72,8 @@ func oneWinner(t testing.TB, errs []error, lost error, what string) int {
 // never overlap and come in the order put.
 func concurrentInbox(t *testing.T, st storage.Store) {
 	const (
-		partitions = 16
-		perPart    = 100
+		partitions = 12
+		perPart    = 40
 		producers  = 4
 		batch      = 10
 		total      = partitions * perPart
@@ -130,17 +130,17 @@ func concurrentInbox(t *testing.T, st storage.Store) {
 		wg.Go(func() {
 			idle := 0
 			for !stop.Load() && handled.Load() < total {
-				cs, err := in.Claim(ctx, owner, 4, time.Hour, t0)
+				cs, err := in.Claim(ctx, owner, 8, time.Hour, t0)
 				if err != nil {
 					fail("claim: %v", err)
 					return
 				}
 				if len(cs) == 0 {
-					if idle++; idle > 20000 {
-						fail("%s found nothing to claim 20000 times running with %d of %d handled", owner, handled.Load(), total)
+					if idle++; idle > 10000 {
+						fail("%s found nothing to claim 10000 times running with %d of %d handled", owner, handled.Load(), total)
 						return
 					}
-					time.Sleep(time.Millisecond)
+					time.Sleep(2 * time.Millisecond)
 					continue
 				}
 				idle = 0
