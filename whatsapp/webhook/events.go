@@ -35,17 +35,34 @@ func (n *Notification) Changes() iter.Seq[*Change] {
 //
 // A message becomes a chat.Message from chat.Address{Channel: "whatsapp",
 // Line: the phone number id, Contact: the phone number, or the
-// business-scoped user id when no phone number is given}. Its Kind follows
-// the message type; types the chat vocabulary has no word for (flow
-// replies, edits, revokes, unsupported types) become chat.KindUnknown with
-// the message in Raw. A status becomes a chat.Status.
+// business-scoped user id when no phone number is given}, with the profile
+// name of its contact, its time, the id it replies to (context.id) and its
+// forwarded flags. Its Kind and fields follow the message type:
+//
+//	text                        KindText, Text = body
+//	image, audio, video,        the kind of the same name, Attachment, Text = caption
+//	document, sticker           (audio.voice and sticker.animated in Attachment)
+//	location                    KindLocation, Location
+//	contacts                    KindContacts (the cards are in Raw)
+//	interactive button_reply,   KindChoice, Choice = the id, Text = the title
+//	list_reply
+//	button (template reply)     KindChoice, Choice = payload, Text = text
+//	reaction                    KindReaction, Text = emoji ("" when removed), ReplyTo = the message reacted to
+//	order                       KindOrder, Text = the order's text
+//	system                      KindSystem, Text = body (the typed System has the new number)
+//	anything else               KindUnknown: flow replies (nfm_reply), edits,
+//	                            revokes, unsupported and future types
+//
+// Every message keeps its JSON in Raw, and a message with a member of the
+// wrong type is KindUnknown. A status becomes a chat.Status with the first
+// of its errors and biz_opaque_callback_data as Callback.
 //
 // An event whose key was already produced by the same notification is left
 // out (Meta sometimes repeats a message within a batch). Messages and
 // statuses that cannot form a valid event (no id, no sender, a state such as
 // the legacy "deleted") are left out and reported by Problems. Everything
 // else in the notification (template and account updates, user
-// preferences, echoes, value-level errors) is reachable through Entries.
+// preferences, echoes, value-level errors) is reachable through Changes.
 func (n *Notification) Events() []chat.Event {
 	evs, _ := n.convert(false)
 	return evs
