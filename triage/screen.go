@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/internal/textnorm"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -32,6 +34,11 @@ type ScreenConfig struct {
 	Language func(ctx context.Context, m *chat.Message) string
 	Logger   *slog.Logger // ids, paths and priorities only; default discards
 	Observe  Observer     // optional
+	// Protected are names of the organisation and its services ("UNHCR",
+	// "ACNUR"). A message that spells one with look-alike letters (a Greek
+	// Ν in UΝHCR), as forged messages do, is an impersonation report for
+	// staff.
+	Protected []string
 }
 
 // Screen is the first handler every inbound message meets, before
@@ -53,8 +60,9 @@ type ScreenConfig struct {
 //   - Everything else goes on with a routine Decision.
 type Screen struct {
 	desk
-	lex     LexiconSource
-	buttons map[string]Category
+	lex       LexiconSource
+	buttons   map[string]Category
+	protected [][]byte // textnorm keys, ASCII
 }
 
 // NewScreen checks cfg and returns a Screen.
@@ -80,6 +88,13 @@ func NewScreen(cfg ScreenConfig) (*Screen, error) {
 			language: cfg.Language, logger: cfg.Logger, observe: cfg.Observe},
 		lex:     cfg.Lexicon,
 		buttons: cfg.Buttons,
+	}
+	for i, name := range cfg.Protected {
+		k := textnorm.Key(name)
+		if k == "" || !isASCIIKey(k) {
+			return nil, fmt.Errorf("triage: new screen: protected[%d] must be a name in Latin letters", i)
+		}
+		s.protected = append(s.protected, []byte(k))
 	}
 	if s.onCall == "" {
 		s.onCall = "oncall"
@@ -136,6 +151,10 @@ func (s *Screen) Detect(m *chat.Message) Decision {
 		}
 		d.Control = d.Control || c.Control()
 	}
+	if len(s.protected) > 0 && d.Priority < Elevated && s.imitates(m.Text) {
+		d.Priority, d.Category, d.Queue = Elevated, Impersonation, QueueFraud
+		d.Rules = append(d.Rules, "protected/imitation")
+	}
 	if unreadable(m.Kind) && d.Priority < Elevated {
 		d.Priority, d.Category, d.Queue = Elevated, UnreadableMedia, QueueGeneral
 		d.Rules = append(d.Rules, "kind/"+string(m.Kind))
@@ -189,4 +208,46 @@ func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, ne
 	}
 	d.Path = PathNext
 	return next.Handle(WithDecision(ctx, d), r, m)
+}
+
+// imitates reports whether text spells a protected name with look-alike
+// letters.
+func (s *Screen) imitates(text string) bool {
+	var kb, sb [512]byte
+	key := textnorm.Append(kb[:0], text)
+	sk, ok := textnorm.AppendSkeleton(sb[:0], key)
+	if !ok {
+		return false
+	}
+	for _, name := range s.protected {
+		if containsWord(sk, name) && !containsWord(key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsWord reports whether word occurs in key on token boundaries.
+func containsWord(key, word []byte) bool {
+	for i := 0; i+len(word) <= len(key); {
+		j := bytes.Index(key[i:], word)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if (j == 0 || key[j-1] == ' ') && (j+len(word) == len(key) || key[j+len(word)] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+func isASCIIKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if k[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -257,3 +257,25 @@ func FuzzScreenDetect(f *testing.F) {
 		}
 	})
 }
+
+func TestForgedOrganisationNameIsAnImpersonationReport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, friday10)
+	s, err := triage.NewScreen(triage.ScreenConfig{Lexicon: seeds(t), Queue: f.queue, Replies: testReplies, Protected: []string{"UNHCR", "ACNUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]triage.Category{
+		"Message from UΝHCR: pay 50 USD to confirm your appointment": triage.Impersonation, // Greek Ν
+		"АСNUR informa: su cita está confirmada":                     triage.Impersonation, // Cyrillic А and С
+		"Where is the UNHCR office?":                                 "",
+	} {
+		d := s.Detect(&chat.Message{ID: "m", From: person("95"), Kind: chat.KindText, Text: text, Forwarded: true})
+		if d.Category != want {
+			t.Errorf("%q: category %q, want %q", text, d.Category, want)
+		}
+	}
+	if _, err := triage.NewScreen(triage.ScreenConfig{Lexicon: seeds(t), Queue: f.queue, Replies: testReplies, Protected: []string{"مفوضية"}}); err == nil {
+		t.Error("a protected name outside Latin letters was accepted")
+	}
+}
