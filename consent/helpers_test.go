@@ -98,7 +98,7 @@ type env struct {
 	clock    *clock
 	ids      *counter
 	in       *counter
-	store    *memory.Store
+	store    storage.Store
 	svc      *consent.Service
 	channel  *recorder
 	handled  []string // texts the next handler saw
@@ -131,6 +131,15 @@ func newEnv(t testing.TB, opts ...consent.Option) *env {
 	}
 	e.store = memory.New(memory.WithClock(e.clock.Now))
 	e.setNotices(loadNotices(t, "testdata/notices"))
+	return e
+}
+
+// newEnvOn is newEnv on another store, opened with the env's clock.
+func newEnvOn(t testing.TB, open func(now func() time.Time) storage.Store, opts ...consent.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.store = open(e.clock.Now)
+	e.setNotices(e.notices)
 	return e
 }
 
