@@ -102,7 +102,7 @@ type Config struct {
 //
 //   - GET: the subscription handshake. With hub.mode=subscribe and the
 //     verify token (compared in constant time) it answers 200 with
-//     hub.challenge as text/plain; otherwise 403.
+//     hub.challenge (at most 1 KiB) as text/plain; otherwise 403.
 //   - POST: a delivery. It reads at most MaxBodyBytes (413 beyond), verifies
 //     X-Hub-Signature-256 over the raw bytes (401 when missing, malformed or
 //     wrong), parses (400 when the signed body is not a JSON object), checks
@@ -184,6 +184,7 @@ type handler struct {
 	notify  func(context.Context, *Notification) error
 	maxAge  time.Duration
 	now     func() time.Time
+	bufs    sync.Pool // of *bytes.Buffer
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -203,9 +204,10 @@ func (h *handler) handshake(w http.ResponseWriter, r *http.Request) {
 	got := sha256.Sum256([]byte(q.Get("hub.verify_token")))
 	challenge := q.Get("hub.challenge")
 	tokenOK := subtle.ConstantTimeCompare(got[:], h.token[:]) == 1
-	if q.Get("hub.mode") != "subscribe" || !tokenOK || challenge == "" || len(challenge) > maxChallenge {
+	modeOK := q.Get("hub.mode") == "subscribe"
+	if !modeOK || !tokenOK || challenge == "" || len(challenge) > maxChallenge {
 		h.log.WarnContext(r.Context(), "webhook: handshake refused",
-			slog.String("mode", q.Get("hub.mode")), slog.Bool("token_ok", tokenOK),
+			slog.Bool("mode_ok", modeOK), slog.Bool("token_ok", tokenOK),
 			slog.Int("challenge_len", len(challenge)))
 		reply(w, http.StatusForbidden)
 		return
@@ -217,9 +219,7 @@ func (h *handler) handshake(w http.ResponseWriter, r *http.Request) {
 	h.log.InfoContext(r.Context(), "webhook: subscription verified")
 }
 
-// bufPool recycles request buffers; Parse copies what it keeps.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
+// maxPooledBuffer bounds the request buffers the handler keeps for reuse.
 const maxPooledBuffer = 64 << 10
 
 func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
@@ -229,11 +229,14 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf, _ := h.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	buf.Reset()
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {
-			bufPool.Put(buf)
+			h.bufs.Put(buf) // Parse copies what it keeps
 		}
 	}()
 	if r.ContentLength > 0 {
