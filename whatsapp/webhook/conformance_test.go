@@ -241,6 +241,13 @@ func TestConformanceFastPath(t *testing.T) {
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s: fast and slow paths differ", name)
 		}
+		// A Notification also decodes with encoding/json alone.
+		var direct webhook.Notification
+		if err := json.Unmarshal(body, &direct); err != nil {
+			t.Errorf("%s: json.Unmarshal: %v", name, err)
+		} else if !reflect.DeepEqual(direct.Events(), slow.Events()) {
+			t.Errorf("%s: json.Unmarshal gives other events than Parse", name)
+		}
 	}
 }
 
