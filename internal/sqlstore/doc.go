@@ -1,0 +1,17 @@
+// Package sqlstore is the storage.Store shared by the SQLite and Postgres
+// backends: one implementation of every aggregate over database/sql, with
+// the differences between the two databases (placeholders, locking, order
+// counters, error codes) kept in a [Dialect].
+//
+// Personal data is sealed before it reaches SQL. Every contact has a random
+// data key, stored only wrapped by the [storage.Keyring] in the dek table and
+// found through the contact's subject: the keyed hash (blind index) of
+// storage.PartitionOf(ref). Identifiers, names, contact fields, message
+// bodies, session data, inbox payloads, ticket notes and broadcast
+// parameters are sealed with AES-256-GCM under that key, bound to the table,
+// field and record they belong to. Store.Erase deletes the data key and the
+// content in one transaction, leaving the consent tombstone.
+//
+// Migrations are versioned SQL scripts supplied by each backend; [Migrate]
+// applies the missing ones and refuses a database newer than the code.
+package sqlstore

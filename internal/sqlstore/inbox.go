@@ -1,0 +1,363 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/impactchat/impactchat/internal/seal"
+	"github.com/impactchat/impactchat/storage"
+)
+
+type inbox struct{ s *Store }
+
+var _ storage.Inbox = inbox{}
+
+// Inbox item states.
+const (
+	inboxPending = 0
+	inboxLeased  = 1
+	inboxDead    = 2
+	inboxDone    = 3
+)
+
+// The key, partition and payload of an item are sealed together in body,
+// under the data key of the partition's subject (for PartitionOf(ref) that
+// is the contact's key, so erasure shreds it). key_hash deduplicates and
+// part (the partition's subject) orders; both are keyed hashes.
+
+func (b inbox) keyHash(key string) []byte { return seal.Index(b.s.indexKey, "inbox key", key) }
+
+func packItem(it storage.InboxItem) []byte {
+	return seal.AAD(it.Key, it.Partition, string(it.Payload))
+}
+
+func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
+	for i, it := range items {
+		if it.Key == "" {
+			return storage.PutResult{}, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].key", i), "is empty"))
+		}
+		if it.Partition == "" {
+			return storage.PutResult{}, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].partition", i), "is empty"))
+		}
+	}
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return storage.PutResult{}, fmt.Errorf("inbox put: %w", err)
+	}
+	fresh := make([]bool, len(items))
+	if len(items) == 0 {
+		return storage.PutResult{Fresh: fresh}, nil
+	}
+	subjects := make([][]byte, len(items))
+	for i, it := range items {
+		subjects[i] = s.partSubject(it.Partition)
+	}
+	err := s.write(ctx, func(q db) error {
+		clear(fresh)
+		if s.d.LockPartitions != nil {
+			if err := s.d.LockPartitions(ctx, q.raw, subjects); err != nil {
+				return err
+			}
+		}
+		ords, err := s.d.Next(ctx, q.raw, "inbox_order", len(items))
+		if err != nil {
+			return err
+		}
+		k := s.keys()
+		for i, it := range items {
+			box, err := k.forWrite(ctx, q, subjects[i])
+			if err != nil {
+				return err
+			}
+			kh := b.keyHash(it.Key)
+			body := box.Seal(packItem(it), aad("inbox", "body", subjectHex(kh)))
+			n, err := q.exec(ctx, `INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state)
+VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (key_hash) DO NOTHING`,
+				ords[i], kh, subjects[i], body, ts(it.At), ts(now))
+			if err != nil {
+				return err
+			}
+			fresh[i] = n == 1
+		}
+		return nil
+	})
+	if err != nil {
+		return storage.PutResult{}, s.fail("inbox put", err)
+	}
+	return storage.PutResult{Fresh: fresh}, nil
+}
+
+// claimedRow is what claims and dead-letter listings read.
+type claimedRow struct {
+	seq, ord            int64
+	keyHash, part, body []byte
+	at, leaseUntil      int64
+	attempts            int
+	lastError           string
+	wrapped             []byte
+}
+
+func (b inbox) decode(ctx context.Context, k *keys, r claimedRow) (storage.Claimed, error) {
+	box, err := k.open(ctx, r.part, r.wrapped)
+	if err != nil {
+		return storage.Claimed{}, err
+	}
+	pt, err := openValue(box, r.body, "inbox", "body", subjectHex(r.keyHash))
+	if err != nil {
+		return storage.Claimed{}, err
+	}
+	parts, ok := unpack(pt, 3)
+	if !ok {
+		return storage.Claimed{}, fmt.Errorf("inbox body: %w", storage.ErrCorrupt)
+	}
+	var payload []byte
+	if len(parts[2]) > 0 {
+		payload = parts[2]
+	}
+	return storage.Claimed{
+		InboxItem: storage.InboxItem{
+			Key:       string(parts[0]),
+			Partition: string(parts[1]),
+			Payload:   payload,
+			At:        tm(r.at),
+		},
+		Seq:        r.seq,
+		Attempts:   r.attempts,
+		LeaseUntil: tm(r.leaseUntil),
+		LastError:  r.lastError,
+	}, nil
+}
+
+func (b inbox) Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]storage.Claimed, error) {
+	if owner == "" {
+		return nil, fmt.Errorf("inbox claim: %w", fieldErr("owner", "is empty"))
+	}
+	if max <= 0 {
+		return nil, fmt.Errorf("inbox claim: %w", fieldErr("max", fmt.Sprintf("is %d; it must be at least 1", max)))
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("inbox claim: %w", fieldErr("lease", "must be positive"))
+	}
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return nil, fmt.Errorf("inbox claim: %w", err)
+	}
+	// The head of a partition is its active item (pending or leased) with
+	// the lowest ord; only a head whose retry time or lease has passed is
+	// claimable. Postgres skips heads another claimer is locking.
+	query := `UPDATE inbox SET state = 1, owner = ?, lease_until = ?, retry_at = 0, attempts = attempts + 1
+WHERE seq IN (
+	SELECT i.seq FROM inbox i
+	WHERE i.state IN (0, 1)
+	AND ((i.state = 0 AND i.retry_at <= ?) OR (i.state = 1 AND i.lease_until <= ?))
+	AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.part = i.part AND j.state IN (0, 1) AND j.ord < i.ord)
+	ORDER BY i.ord LIMIT ? ` + s.d.SkipLocked + `)
+RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error`
+	var out []storage.Claimed
+	err := s.write(ctx, func(q db) error {
+		out = nil
+		rows, err := q.query(ctx, query, owner, ts(now.Add(lease)), ts(now), ts(now), max)
+		if err != nil {
+			return err
+		}
+		var got []claimedRow
+		for rows.Next() {
+			var r claimedRow
+			if err := rows.Scan(&r.seq, &r.ord, &r.keyHash, &r.part, &r.body, &r.at, &r.attempts, &r.leaseUntil, &r.lastError); err != nil {
+				rows.Close()
+				return err
+			}
+			got = append(got, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		slices.SortFunc(got, func(a, b claimedRow) int { return cmp.Compare(a.ord, b.ord) })
+		k := s.keys()
+		for _, r := range got {
+			if _, err := k.forRead(ctx, q, r.part); err != nil {
+				return err
+			}
+			c, err := b.decode(ctx, k, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail("inbox claim", err)
+	}
+	return out, nil
+}
+
+// held runs an update on an item owner holds; none changed is ErrLeaseLost.
+func (b inbox) held(ctx context.Context, op string, seq int64, query string, args ...any) error {
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var n int64
+	err := s.write(ctx, func(q db) (err error) {
+		n, err = q.exec(ctx, query, args...)
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %d: %w", op, seq, storage.ErrLeaseLost)
+	}
+	return nil
+}
+
+func (b inbox) Ack(ctx context.Context, owner string, seq int64) error {
+	return b.held(ctx, "inbox ack", seq,
+		"UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE seq = ? AND state = 1 AND owner = ?", seq, owner)
+}
+
+func (b inbox) Nack(ctx context.Context, owner string, seq int64, retryAt time.Time, reason string) error {
+	return b.held(ctx, "inbox nack", seq,
+		"UPDATE inbox SET state = 0, owner = '', retry_at = ?, last_error = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		ts(retryAt), reason, seq, owner)
+}
+
+func (b inbox) DeadLetter(ctx context.Context, owner string, seq int64, reason string) error {
+	return b.held(ctx, "inbox dead-letter", seq,
+		"UPDATE inbox SET state = 2, owner = '', last_error = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		reason, seq, owner)
+}
+
+func (b inbox) Extend(ctx context.Context, owner string, seq int64, lease time.Duration, now time.Time) error {
+	if lease <= 0 {
+		return fmt.Errorf("inbox extend: %w", fieldErr("lease", "must be positive"))
+	}
+	return b.held(ctx, "inbox extend", seq,
+		"UPDATE inbox SET lease_until = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		ts(now.Add(lease)), seq, owner)
+}
+
+func (b inbox) DeadLetters(ctx context.Context, limit int) ([]storage.Claimed, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, fmt.Errorf("inbox dead letters: %w", err)
+	}
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return nil, fmt.Errorf("inbox dead letters: %w", err)
+	}
+	q := s.reader()
+	rows, err := q.query(ctx, `SELECT i.seq, i.ord, i.key_hash, i.part, i.body, i.at, i.attempts, i.lease_until, i.last_error, d.wrapped
+FROM inbox i LEFT JOIN dek d ON d.subject = i.part
+WHERE i.state = 2 ORDER BY i.ord LIMIT ?`, sqlLimit(limit))
+	if err != nil {
+		return nil, s.fail("inbox dead letters", err)
+	}
+	defer rows.Close()
+	k := s.keys()
+	var out []storage.Claimed
+	for rows.Next() {
+		var r claimedRow
+		if err := rows.Scan(&r.seq, &r.ord, &r.keyHash, &r.part, &r.body, &r.at, &r.attempts, &r.leaseUntil, &r.lastError, &r.wrapped); err != nil {
+			return nil, s.fail("inbox dead letters", err)
+		}
+		c, err := b.decode(ctx, k, r)
+		if err != nil {
+			return nil, s.fail("inbox dead letters", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("inbox dead letters", err)
+	}
+	return out, nil
+}
+
+func (b inbox) Requeue(ctx context.Context, seq int64) error {
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return fmt.Errorf("inbox requeue: %w", err)
+	}
+	err := s.write(ctx, func(q db) error {
+		var part []byte
+		err := q.scanRow(ctx, "SELECT part FROM inbox WHERE seq = ? AND state = 2", []any{seq}, &part)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("no dead-lettered item %d: %w", seq, storage.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if s.d.LockPartitions != nil {
+			if err := s.d.LockPartitions(ctx, q.raw, [][]byte{part}); err != nil {
+				return err
+			}
+		}
+		ords, err := s.d.Next(ctx, q.raw, "inbox_order", 1)
+		if err != nil {
+			return err
+		}
+		n, err := q.exec(ctx, "UPDATE inbox SET state = 0, ord = ?, attempts = 0, retry_at = 0, lease_until = 0 WHERE seq = ? AND state = 2", ords[0], seq)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("no dead-lettered item %d: %w", seq, storage.ErrNotFound)
+		}
+		return err
+	})
+	return s.fail("inbox requeue", err)
+}
+
+func (b inbox) Purge(ctx context.Context, cutoff time.Time) (int, error) {
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return 0, fmt.Errorf("inbox purge: %w", err)
+	}
+	var n int64
+	err := s.write(ctx, func(q db) (err error) {
+		n, err = q.exec(ctx, "DELETE FROM inbox WHERE state = 3 AND put_at < ?", ts(cutoff))
+		return err
+	})
+	if err != nil {
+		return 0, s.fail("inbox purge", err)
+	}
+	return int(n), nil
+}
+
+func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return storage.InboxStats{}, fmt.Errorf("inbox stats: %w", err)
+	}
+	rows, err := s.reader().query(ctx, "SELECT state, COUNT(*) FROM inbox GROUP BY state")
+	if err != nil {
+		return storage.InboxStats{}, s.fail("inbox stats", err)
+	}
+	defer rows.Close()
+	var st storage.InboxStats
+	for rows.Next() {
+		var state, n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return storage.InboxStats{}, s.fail("inbox stats", err)
+		}
+		switch state {
+		case inboxPending:
+			st.Pending = n
+		case inboxLeased:
+			st.Leased = n
+		case inboxDead:
+			st.Dead = n
+		case inboxDone:
+			st.Done = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return storage.InboxStats{}, s.fail("inbox stats", err)
+	}
+	return st, nil
+}

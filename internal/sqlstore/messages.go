@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+)
+
+type messages struct{ s *Store }
+
+var _ storage.Messages = messages{}
+
+const messageCols = `m.id, m.subject, m.ref, m.direction, m.kind, m.body, m.purpose, m.staff, m.status, m.status_at, m.error_code, m.at, d.wrapped`
+
+const messageFrom = ` FROM messages m LEFT JOIN dek d ON d.subject = m.subject `
+
+func (ms messages) scan(ctx context.Context, k *keys, sc interface{ Scan(...any) error }) (storage.MessageRecord, error) {
+	var (
+		m                        storage.MessageRecord
+		subj, ref, body, wrapped []byte
+		dir, status              string
+		statusAt, at             int64
+	)
+	if err := sc.Scan(&m.ID, &subj, &ref, &dir, &m.Kind, &body, &m.Purpose, &m.Staff, &status, &statusAt, &m.ErrorCode, &at, &wrapped); err != nil {
+		return m, err
+	}
+	box, err := k.open(ctx, subj, wrapped)
+	if err != nil {
+		return m, err
+	}
+	if m.Contact, err = openRef(box, ref, "messages", m.ID); err != nil {
+		return m, err
+	}
+	pt, err := openValue(box, body, "messages", "body", m.ID)
+	if err != nil {
+		return m, err
+	}
+	m.Body = string(pt)
+	m.Direction = storage.Direction(dir)
+	m.Status = storage.Delivery(status)
+	m.StatusAt = tm(statusAt)
+	m.At = tm(at)
+	return m, nil
+}
+
+func (ms messages) Record(ctx context.Context, m storage.MessageRecord) error {
+	if m.ID == "" {
+		return fmt.Errorf("messages record: %w", fieldErr("id", "is empty"))
+	}
+	if err := m.Contact.Validate(); err != nil {
+		return fmt.Errorf("messages record: %w", err)
+	}
+	if m.Direction != storage.Inbound && m.Direction != storage.Outbound {
+		return fmt.Errorf("messages record: %w", fieldErr("direction", fmt.Sprintf("is %q; want %q or %q", m.Direction, storage.Inbound, storage.Outbound)))
+	}
+	s := ms.s
+	if err := s.open(ctx); err != nil {
+		return fmt.Errorf("messages record: %w", err)
+	}
+	subj := s.subject(m.Contact)
+	err := s.write(ctx, func(q db) error {
+		box, err := s.keys().forWrite(ctx, q, subj)
+		if err != nil {
+			return err
+		}
+		_, err = q.exec(ctx, `INSERT INTO messages (id, subject, ref, direction, kind, body, purpose, staff, status, status_at, error_code, at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, subj, sealRef(box, m.Contact, "messages", m.ID), string(m.Direction), m.Kind,
+			box.Seal([]byte(m.Body), aad("messages", "body", m.ID)), m.Purpose, m.Staff,
+			string(m.Status), ts(m.StatusAt), m.ErrorCode, ts(m.At))
+		return err
+	})
+	return s.fail("messages record", err)
+}
+
+func (ms messages) Get(ctx context.Context, id string) (storage.MessageRecord, error) {
+	if id == "" {
+		return storage.MessageRecord{}, fmt.Errorf("messages get: %w", fieldErr("id", "is empty"))
+	}
+	s := ms.s
+	if err := s.open(ctx); err != nil {
+		return storage.MessageRecord{}, fmt.Errorf("messages get: %w", err)
+	}
+	r, err := s.reader().row(ctx, "SELECT "+messageCols+messageFrom+"WHERE m.id = ?", id)
+	if err != nil {
+		return storage.MessageRecord{}, s.fail("messages get", err)
+	}
+	m, err := ms.scan(ctx, s.keys(), r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.MessageRecord{}, fmt.Errorf("messages get: %w", storage.ErrNotFound)
+	}
+	if err != nil {
+		return storage.MessageRecord{}, s.fail("messages get", err)
+	}
+	return m, nil
+}
+
+func (ms messages) UpdateStatus(ctx context.Context, id string, d storage.Delivery, at time.Time, errorCode int) (bool, error) {
+	if id == "" {
+		return false, fmt.Errorf("messages update status: %w", fieldErr("id", "is empty"))
+	}
+	if !d.Supersedes(storage.DeliveryNone) {
+		return false, fmt.Errorf("messages update status: %w", fieldErr("status", fmt.Sprintf("%q is not a delivery state", d)))
+	}
+	s := ms.s
+	if err := s.open(ctx); err != nil {
+		return false, fmt.Errorf("messages update status: %w", err)
+	}
+	var moved bool
+	err := s.write(ctx, func(q db) error {
+		moved = false
+		var cur string
+		err := q.scanRow(ctx, "SELECT status FROM messages WHERE id = ? "+s.d.ForUpdate, []any{id}, &cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return storage.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !d.Supersedes(storage.Delivery(cur)) {
+			return nil
+		}
+		n, err := q.exec(ctx, "UPDATE messages SET status = ?, status_at = ?, error_code = ? WHERE id = ? AND status = ?",
+			string(d), ts(at), errorCode, id, cur)
+		moved = n == 1
+		return err
+	})
+	if err != nil {
+		return false, s.fail("messages update status", err)
+	}
+	return moved, nil
+}
+
+func (ms messages) History(ctx context.Context, ref storage.ContactRef, limit int) ([]storage.MessageRecord, error) {
+	if err := ref.Validate(); err != nil {
+		return nil, fmt.Errorf("messages history: %w", err)
+	}
+	if err := checkLimit(limit); err != nil {
+		return nil, fmt.Errorf("messages history: %w", err)
+	}
+	s := ms.s
+	if err := s.open(ctx); err != nil {
+		return nil, fmt.Errorf("messages history: %w", err)
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+messageCols+messageFrom+"WHERE m.subject = ? ORDER BY m.at DESC, m.ord DESC LIMIT ?",
+		s.subject(ref), sqlLimit(limit))
+	if err != nil {
+		return nil, s.fail("messages history", err)
+	}
+	defer rows.Close()
+	k := s.keys()
+	var out []storage.MessageRecord
+	for rows.Next() {
+		m, err := ms.scan(ctx, k, rows)
+		if err != nil {
+			return nil, s.fail("messages history", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("messages history", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}

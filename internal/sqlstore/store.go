@@ -1,0 +1,649 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/impactchat/impactchat/internal/seal"
+	"github.com/impactchat/impactchat/storage"
+)
+
+// Dialect holds what differs between the databases.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered placeholders ($1, $2...) instead of "?".
+	Numbered bool
+	// ForShare is appended to the data-key read inside writes, so that
+	// an erasure waits for writers still using the key ("FOR SHARE").
+	ForShare string
+	// SkipLocked is appended to the sub-selects of claims
+	// ("FOR UPDATE SKIP LOCKED").
+	SkipLocked string
+	// ForUpdate is appended to reads that precede a write of the same row
+	// ("FOR UPDATE").
+	ForUpdate string
+	// IsConflict reports a unique or primary key violation.
+	IsConflict func(error) bool
+	// Retryable reports a transaction that lost a race (serialisation
+	// failure, deadlock, busy database) and may simply be run again.
+	Retryable func(error) bool
+	// Next allocates n increasing numbers from the named counter
+	// ("inbox_order", "ticket_arrival") inside tx.
+	Next func(ctx context.Context, tx Querier, counter string, n int) ([]int64, error)
+	// LockPartitions serialises the writers of the given inbox partitions
+	// until tx ends, so order numbers commit in the order they were drawn.
+	// Nil when writers are serialised anyway (SQLite).
+	LockPartitions func(ctx context.Context, tx Querier, parts [][]byte) error
+	// LockMigrations serialises concurrent migrators (nil for SQLite, whose
+	// write transactions are exclusive).
+	LockMigrations func(ctx context.Context, tx Querier) error
+	// TxOptions are given to BeginTx for write transactions on a pool.
+	TxOptions *sql.TxOptions
+	// Pinned makes every write run on one connection kept open for the
+	// store's life, with BEGIN IMMEDIATE / COMMIT issued directly and
+	// statements prepared once on it (SQLite's single writer). Otherwise
+	// writes are pool transactions and the driver caches statements.
+	Pinned bool
+}
+
+// Querier is what runs statements inside a write: a *sql.Tx, or the pinned
+// *sql.Conn while it holds a transaction.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Config is what a backend hands to New.
+type Config struct {
+	// Write runs every write transaction; Read runs reads outside
+	// transactions. They may be the same pool.
+	Write, Read *sql.DB
+	Dialect     Dialect
+	Keyring     storage.Keyring
+	// IDs makes record ids; nil means random UUIDs.
+	IDs func() string
+	// Clock fills times no call gives; nil means time.Now.
+	Clock func() time.Time
+	// OnClose runs once when the store closes, after the pools.
+	OnClose func() error
+}
+
+// Store implements storage.Store over database/sql.
+type Store struct {
+	w, r     *sql.DB
+	d        Dialect
+	keyring  storage.Keyring
+	indexKey []byte
+	newID    func() string
+	now      func() time.Time
+	onClose  func() error
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // read statements (pinned dialects only)
+
+	pin *pinned
+}
+
+// pinned is the single write connection and its prepared statements. Its
+// mutex is held for a whole transaction.
+type pinned struct {
+	mu    sync.Mutex
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// New builds a store on pools already migrated. It reads the index key
+// from the keyring once.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Keyring == nil {
+		return nil, errors.New("sqlstore: no keyring: personal data cannot be sealed; pass one with WithKeyring")
+	}
+	if cfg.Write == nil || cfg.Read == nil {
+		return nil, errors.New("sqlstore: no database")
+	}
+	ik, err := cfg.Keyring.IndexKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: index key: %w", err)
+	}
+	if len(ik) < 16 {
+		return nil, fmt.Errorf("sqlstore: index key is %d bytes; want at least 16", len(ik))
+	}
+	s := &Store{
+		w: cfg.Write, r: cfg.Read, d: cfg.Dialect, keyring: cfg.Keyring, indexKey: ik,
+		newID: cfg.IDs, now: cfg.Clock, onClose: cfg.OnClose,
+		stmts: make(map[string]*sql.Stmt),
+	}
+	if s.d.Pinned {
+		conn, err := cfg.Write.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: writer connection: %w", err)
+		}
+		s.pin = &pinned{conn: conn, stmts: make(map[string]*sql.Stmt)}
+	}
+	if s.newID == nil {
+		s.newID = uuid.NewString
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Inbox returns the event intake.
+func (s *Store) Inbox() storage.Inbox { return inbox{s} }
+
+// Contacts returns the people the line talks to.
+func (s *Store) Contacts() storage.Contacts { return contacts{s} }
+
+// Consent returns the consent ledger.
+func (s *Store) Consent() storage.ConsentLog { return consent{s} }
+
+// Sessions returns the flow sessions.
+func (s *Store) Sessions() storage.Sessions { return sessions{s} }
+
+// Messages returns the conversation log.
+func (s *Store) Messages() storage.Messages { return messages{s} }
+
+// Tickets returns the human queue.
+func (s *Store) Tickets() storage.Tickets { return tickets{s} }
+
+// Broadcasts returns the campaigns.
+func (s *Store) Broadcasts() storage.Broadcasts { return broadcasts{s} }
+
+// Audit returns the record of staff actions.
+func (s *Store) Audit() storage.Audit { return audit{s} }
+
+// Staff returns the staff accounts.
+func (s *Store) Staff() storage.Staff { return staff{s} }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return fmt.Errorf("ping: %w", storage.ErrClosed)
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return s.fail("ping", err)
+	}
+	return nil
+}
+
+// Close closes the pools; later calls fail with ErrClosed. Closing twice is
+// not an error.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.mu.Lock()
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.stmts = nil
+		s.mu.Unlock()
+		var errs []error
+		if p := s.pin; p != nil {
+			// Waits for a write in progress to finish.
+			p.mu.Lock()
+			for _, st := range p.stmts {
+				st.Close()
+			}
+			p.stmts = nil
+			errs = append(errs, p.conn.Close())
+			p.mu.Unlock()
+		}
+		errs = append(errs, s.w.Close())
+		if s.r != s.w {
+			errs = append(errs, s.r.Close())
+		}
+		if s.onClose != nil {
+			errs = append(errs, s.onClose())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// fail wraps err for operation op, mapping driver errors to sentinels.
+// Driver messages never carry values here: statements bind them.
+func (s *Store) fail(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrClosed) || errors.Is(err, storage.ErrConflict) ||
+		errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) ||
+		errors.Is(err, storage.ErrLeaseLost) || errors.Is(err, storage.ErrCorrupt) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", op, err)
+	case s.closed.Load() || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed"):
+		return fmt.Errorf("%s: %w", op, storage.ErrClosed)
+	case s.d.IsConflict != nil && s.d.IsConflict(err):
+		return fmt.Errorf("%s: %w", op, storage.ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// open checks the store is usable before an operation.
+func (s *Store) open(ctx context.Context) error {
+	if s.closed.Load() {
+		return storage.ErrClosed
+	}
+	return ctx.Err()
+}
+
+// readStmt returns a read statement prepared once (pinned dialects).
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmts == nil {
+		return nil, storage.ErrClosed
+	}
+	if st := s.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// stmt returns a statement prepared once on the pinned connection. The
+// caller holds p.mu.
+func (p *pinned) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if p.stmts == nil {
+		return nil, storage.ErrClosed
+	}
+	if st := p.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := p.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+// rebind turns ? placeholders into $1, $2... for dialects that number them.
+// Queries here never hold a ? inside a literal.
+func (s *Store) rebind(q string) string {
+	if !s.d.Numbered || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// db runs statements inside a write (raw is the transaction or the pinned
+// connection) or, when raw is nil, on the read pool.
+type db struct {
+	s   *Store
+	raw Querier
+	pin *pinned
+}
+
+// stmtRunner is what both a *sql.Stmt and a Querier with a fixed query
+// offer.
+type stmtRunner interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
+// direct runs a query text on a Querier (the driver caches statements).
+type direct struct {
+	q     Querier
+	query string
+}
+
+func (d direct) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return d.q.ExecContext(ctx, d.query, args...)
+}
+
+func (d direct) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return d.q.QueryContext(ctx, d.query, args...)
+}
+
+func (d direct) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	return d.q.QueryRowContext(ctx, d.query, args...)
+}
+
+func (q db) prepared(ctx context.Context, query string) (stmtRunner, error) {
+	switch {
+	case q.pin != nil:
+		return q.pin.stmt(ctx, query)
+	case q.raw != nil:
+		return direct{q.raw, q.s.rebind(query)}, nil
+	case q.s.d.Pinned:
+		return q.s.readStmt(ctx, query)
+	}
+	return direct{q.s.r, q.s.rebind(query)}, nil
+}
+
+func (q db) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := q.prepared(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q db) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// row runs a query expected to return at most one row.
+func (q db) row(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := q.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// scanRow scans one row; sql.ErrNoRows is returned as is.
+func (q db) scanRow(ctx context.Context, query string, args []any, dest ...any) error {
+	r, err := q.row(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return r.Scan(dest...)
+}
+
+func (s *Store) reader() db { return db{s: s} }
+
+// write runs fn in a write transaction, again when it lost a race.
+func (s *Store) write(ctx context.Context, fn func(q db) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt >= 8 {
+			return err
+		}
+		t := time.NewTimer(time.Duration(attempt+1) * 2 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(q db) error) error {
+	if p := s.pin; p != nil {
+		return s.writePinned(ctx, p, fn)
+	}
+	tx, err := s.w.BeginTx(ctx, s.d.TxOptions)
+	if err != nil {
+		return err
+	}
+	if err := fn(db{s: s, raw: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) writePinned(ctx context.Context, p *pinned, fn func(q db) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmts == nil {
+		return storage.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The transaction's end must run even when ctx ends midway, or the
+	// connection would stay inside it.
+	end := context.WithoutCancel(ctx)
+	if _, err := p.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	if err := fn(db{s: s, raw: p.conn, pin: p}); err != nil {
+		if _, rerr := p.conn.ExecContext(end, "ROLLBACK"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if _, err := p.conn.ExecContext(end, "COMMIT"); err != nil {
+		p.conn.ExecContext(end, "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+// --- sealing ---
+
+// subject is the blind index of a contact: the keyed hash of its partition.
+func (s *Store) subject(ref storage.ContactRef) []byte {
+	return s.partSubject(storage.PartitionOf(ref))
+}
+
+func (s *Store) partSubject(partition string) []byte {
+	return seal.Index(s.indexKey, "subject", partition)
+}
+
+// subjectHex is how ConsentState.Subject shows a subject.
+func subjectHex(b []byte) string { return hex.EncodeToString(b) }
+
+// keys opens data keys for one operation, unwrapping each once.
+type keys struct {
+	s     *Store
+	boxes map[string]*seal.Box
+}
+
+func (s *Store) keys() *keys { return &keys{s: s, boxes: map[string]*seal.Box{}} }
+
+// open returns the box for a subject from a wrapped key read with the row.
+// A missing key for a row that holds sealed data means the data cannot be
+// read: ErrCorrupt.
+func (k *keys) open(ctx context.Context, subject, wrapped []byte) (*seal.Box, error) {
+	if b := k.boxes[string(subject)]; b != nil {
+		return b, nil
+	}
+	if wrapped == nil {
+		return nil, fmt.Errorf("no data key for sealed value: %w", storage.ErrCorrupt)
+	}
+	dek, err := k.s.keyring.UnwrapKey(ctx, subject, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	b, err := seal.New(dek)
+	if err != nil {
+		return nil, fmt.Errorf("data key: %v: %w", err, storage.ErrCorrupt)
+	}
+	k.boxes[string(subject)] = b
+	return b, nil
+}
+
+// forWrite returns the subject's box inside a write, creating the data key
+// on first use. The read holds a share lock where the dialect has one, so an
+// erasure waits for this transaction.
+func (k *keys) forWrite(ctx context.Context, q db, subject []byte) (*seal.Box, error) {
+	if b := k.boxes[string(subject)]; b != nil {
+		return b, nil
+	}
+	sel := "SELECT wrapped FROM dek WHERE subject = ? " + k.s.d.ForShare
+	var wrapped []byte
+	err := q.scanRow(ctx, sel, []any{subject}, &wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		w, werr := k.s.keyring.WrapKey(ctx, subject, seal.NewKey())
+		if werr != nil {
+			return nil, fmt.Errorf("wrap data key: %w", werr)
+		}
+		if _, err := q.exec(ctx, "INSERT INTO dek (subject, wrapped, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
+			subject, w, k.s.now().UnixNano()); err != nil {
+			return nil, err
+		}
+		err = q.scanRow(ctx, sel, []any{subject}, &wrapped)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return k.open(ctx, subject, wrapped)
+}
+
+// forRead returns the subject's box, or nil when the subject has no key
+// (nothing sealed for it survives).
+func (k *keys) forRead(ctx context.Context, q db, subject []byte) (*seal.Box, error) {
+	if b := k.boxes[string(subject)]; b != nil {
+		return b, nil
+	}
+	var wrapped []byte
+	err := q.scanRow(ctx, "SELECT wrapped FROM dek WHERE subject = ?", []any{subject}, &wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return k.open(ctx, subject, wrapped)
+}
+
+func aad(table, field, record string) []byte { return seal.AAD(table, field, record) }
+
+// openValue opens a sealed column; a value that does not open is ErrCorrupt.
+func openValue(b *seal.Box, sealed []byte, table, field, record string) ([]byte, error) {
+	if b == nil {
+		return nil, fmt.Errorf("%s.%s: no data key: %w", table, field, storage.ErrCorrupt)
+	}
+	pt, err := b.Open(sealed, aad(table, field, record))
+	if err != nil {
+		return nil, fmt.Errorf("%s.%s: %w", table, field, storage.ErrCorrupt)
+	}
+	return pt, nil
+}
+
+// packRef encodes a ContactRef for sealing.
+func packRef(r storage.ContactRef) []byte { return seal.AAD(r.Channel, r.Identifier) }
+
+func unpackRef(b []byte) (storage.ContactRef, error) {
+	parts, ok := unpack(b, 2)
+	if !ok {
+		return storage.ContactRef{}, fmt.Errorf("contact reference: %w", storage.ErrCorrupt)
+	}
+	return storage.ContactRef{Channel: string(parts[0]), Identifier: string(parts[1])}, nil
+}
+
+// unpack splits n length-prefixed parts made by seal.AAD.
+func unpack(b []byte, n int) ([][]byte, bool) {
+	out := make([][]byte, 0, n)
+	for range n {
+		if len(b) < 4 {
+			return nil, false
+		}
+		l := binary.BigEndian.Uint32(b)
+		b = b[4:]
+		if uint64(l) > uint64(len(b)) {
+			return nil, false
+		}
+		out = append(out, b[:l])
+		b = b[l:]
+	}
+	return out, len(b) == 0
+}
+
+// sealRef seals a reference into table.ref of record.
+func sealRef(b *seal.Box, r storage.ContactRef, table, record string) []byte {
+	return b.Seal(packRef(r), aad(table, "ref", record))
+}
+
+func openRef(b *seal.Box, sealed []byte, table, record string) (storage.ContactRef, error) {
+	if sealed == nil {
+		return storage.ContactRef{}, nil
+	}
+	pt, err := openValue(b, sealed, table, "ref", record)
+	if err != nil {
+		return storage.ContactRef{}, err
+	}
+	return unpackRef(pt)
+}
+
+// --- times ---
+
+// ts stores a time as Unix nanoseconds; the zero time is 0.
+func ts(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	const limit = math.MaxInt64 / int64(time.Second)
+	sec := t.Unix()
+	switch {
+	case sec >= limit:
+		return math.MaxInt64
+	case sec <= -limit:
+		return math.MinInt64 + 1
+	}
+	return t.UnixNano()
+}
+
+// tm reads a time stored by ts, in UTC.
+func tm(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func fieldErr(field, problem string) error {
+	return &storage.FieldError{Field: field, Problem: problem}
+}
+
+func checkLimit(limit int) error {
+	if limit < 0 {
+		return fieldErr("limit", "is negative; use 0 for no limit")
+	}
+	return nil
+}
+
+// sqlLimit turns "0 means none" into a SQL LIMIT value.
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	return int64(limit)
+}

@@ -1,0 +1,222 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+
+	"github.com/impactchat/impactchat/internal/sqlstore"
+	"github.com/impactchat/impactchat/storage"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations lists the schema versions this code knows, oldest first.
+func migrations() ([]sqlstore.Migration, error) {
+	names := []string{"0001_init.sql"}
+	out := make([]sqlstore.Migration, len(names))
+	for i, n := range names {
+		b, err := migrationFiles.ReadFile("migrations/" + n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = sqlstore.Migration{Version: i + 1, SQL: string(b)}
+	}
+	return out, nil
+}
+
+// SchemaVersion is the schema version this code writes.
+const SchemaVersion = 1
+
+// Option configures Open.
+type Option func(*options) error
+
+type options struct {
+	keyring storage.Keyring
+	ids     func() string
+	clock   func() time.Time
+	readers int
+	busy    time.Duration
+	sync    string
+}
+
+// WithKeyring sets the keyring that wraps each contact's data key and gives
+// the blind-index key. Required: Open fails without one.
+func WithKeyring(k storage.Keyring) Option {
+	return func(o *options) error {
+		if k == nil {
+			return errors.New("WithKeyring: keyring is nil")
+		}
+		o.keyring = k
+		return nil
+	}
+}
+
+// WithIDs sets the source of the ids the store assigns (contacts, tickets,
+// audit entries, staff accounts). The default makes random UUIDs.
+func WithIDs(next func() string) Option {
+	return func(o *options) error {
+		if next == nil {
+			return errors.New("WithIDs: id source is nil")
+		}
+		o.ids = next
+		return nil
+	}
+}
+
+// WithClock sets the clock used where a call gives no time. The default is
+// time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("WithClock: clock is nil")
+		}
+		o.clock = now
+		return nil
+	}
+}
+
+// WithReaders sets how many connections serve reads in parallel with the
+// single writer (default: the number of CPUs, at least 2, at most 8).
+func WithReaders(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 64 {
+			return fmt.Errorf("WithReaders: %d readers; want 1 to 64", n)
+		}
+		o.readers = n
+		return nil
+	}
+}
+
+// WithBusyTimeout sets how long a statement waits for another process's
+// lock on the file before failing (default 10 s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("WithBusyTimeout: %v is negative", d)
+		}
+		o.busy = d
+		return nil
+	}
+}
+
+// WithSynchronous sets SQLite's synchronous mode: "full" (the default: a
+// committed write survives a power cut) or "normal" (faster; a power cut may
+// lose the last commits, an application crash never does).
+func WithSynchronous(mode string) Option {
+	return func(o *options) error {
+		switch m := strings.ToLower(mode); m {
+		case "full", "normal":
+			o.sync = m
+			return nil
+		}
+		return fmt.Errorf("WithSynchronous: mode %q; want \"full\" or \"normal\"", mode)
+	}
+}
+
+// Store is a storage.Store in one SQLite file. It is safe for concurrent
+// use; one process should open a file at a time.
+type Store struct {
+	*sqlstore.Store
+	path string
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Open opens or creates the database file at path, in WAL mode, and brings
+// its schema up to date. A file written by newer code fails with an error
+// matching storage.ErrSchemaTooNew; no keyring fails too: the store never
+// keeps personal data unsealed.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{readers: min(max(runtime.NumCPU(), 2), 8), busy: 10 * time.Second, sync: "full"}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	if o.keyring == nil {
+		return nil, errors.New("sqlite: no keyring: personal data cannot be sealed; pass one with sqlite.WithKeyring")
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: path %q: want the path of a database file", path)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=temp_store(memory)",
+			o.busy.Milliseconds(), o.sync)
+	w, err := sql.Open("sqlite", base)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	// One connection writes: SQLite allows one writer at a time, and
+	// queueing in the pool is cheaper than retrying on a busy lock.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if err := sqlstore.Migrate(ctx, w, dialect, ms); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	r.SetMaxOpenConns(o.readers)
+	r.SetMaxIdleConns(o.readers)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	st, err := sqlstore.New(ctx, sqlstore.Config{
+		Write: w, Read: r, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock,
+	})
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &Store{Store: st, path: path}, nil
+}
+
+var dialect = sqlstore.Dialect{
+	Name:   "sqlite",
+	Pinned: true,
+	IsConflict: func(err error) bool {
+		var e *sqlite3.Error
+		return errors.As(err, &e) && e.Code()&0xff == 19 // SQLITE_CONSTRAINT
+	},
+	Retryable: func(err error) bool {
+		var e *sqlite3.Error
+		return errors.As(err, &e) && (e.Code()&0xff == 5 || e.Code()&0xff == 6) // SQLITE_BUSY, SQLITE_LOCKED
+	},
+	Next: func(ctx context.Context, tx sqlstore.Querier, counter string, n int) ([]int64, error) {
+		var last int64
+		if err := tx.QueryRowContext(ctx, "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value", n, counter).Scan(&last); err != nil {
+			return nil, fmt.Errorf("counter %s: %w", counter, err)
+		}
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = last - int64(n) + 1 + int64(i)
+		}
+		return out, nil
+	},
+}
