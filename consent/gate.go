@@ -331,6 +331,29 @@ func (s *Service) decline(ctx context.Context, r chat.Replier, m *chat.Message, 
 	if _, err := r.Reply(chat.WithIntent(ctx, chat.Intent{Exemption: chat.ExemptDecline}), chat.Text{Body: text}); err != nil {
 		return fmt.Errorf("consent: send decline answer: %w", err)
 	}
+	return s.dropResidue(ctx, ref)
+}
+
+// dropResidue erases what the runtime kept about a person who never agreed
+// (the time of their last message, the record of the notice sent to them),
+// so that only the ledger's minimum is left. Nothing is erased for a person
+// who agreed before (declining a changed notice is not a request to erase)
+// or whose data is held (an urgent case opened before they answered).
+func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error {
+	h, err := s.History(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if _, granted := lastGrant(h); granted {
+		return nil
+	}
+	hold, err := s.holdFor(ctx, ref)
+	if err != nil || hold != nil {
+		return err
+	}
+	if err := s.store.Erase(ctx, ref); err != nil {
+		return fmt.Errorf("consent: drop what a declining person left: %w", err)
+	}
 	return nil
 }
 

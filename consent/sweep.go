@@ -36,6 +36,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		switch State(core.State) {
 		case StateDeclined, StatePresented:
 			if !st.Hold && now.Sub(st.UpdatedAt) >= s.declinedRetention && st.Subject != "" && !hasGrantedOptional(st) {
+				if st.Contact.Identifier != "" {
+					// what the runtime kept of a person who never answered
+					if err := s.dropResidue(ctx, st.Contact); err != nil {
+						return rep, fmt.Errorf("consent: sweep: %w", err)
+					}
+				}
 				if err := s.store.Consent().Forget(ctx, st.Subject); err != nil {
 					return rep, fmt.Errorf("consent: sweep: forget: %w", err)
 				}
