@@ -34,6 +34,7 @@ type Request struct {
 	Path   string // e.g. "/v25.0/106540352242922/messages"
 	Query  url.Values
 	Header http.Header
+	query  string // parsed into Query when read
 	Body   []byte
 	Time   time.Time
 }
@@ -340,8 +341,12 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 // Requests returns a copy of every request received so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	out := append([]Request(nil), s.requests...)
+	s.mu.Unlock()
+	for i := range out {
+		out[i].Query, _ = url.ParseQuery(out[i].query)
+	}
+	return out
 }
 
 // Sent returns every message accepted so far, in order.
@@ -449,7 +454,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body, Time: s.now()}
+	rec := Request{Method: r.Method, Path: r.URL.Path, query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.now()}
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
 	var fault *Fault
