@@ -70,9 +70,9 @@ func (s *MessagesService) Send(ctx context.Context, phoneNumberID string, m Mess
 	var pace pacing
 	if c.pace != nil {
 		e := m.envelope()
-		to := e.To
+		to := e.Recipient
 		if to == "" {
-			to = e.Recipient
+			to = digits(e.To) // "+1 650-555-1234" and "16505551234" are one person
 		}
 		pace = func(ctx context.Context) error { return c.pace.wait(ctx, c.clock, phoneNumberID, to) }
 	}
@@ -136,4 +136,20 @@ func (s *MessagesService) MarkRead(ctx context.Context, phoneNumberID string, r 
 		return fmt.Errorf("whatsapp: mark read: response says success is false")
 	}
 	return nil
+}
+
+// digits keeps the digits of a phone number.
+func digits(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			b := make([]byte, 0, len(s))
+			for j := 0; j < len(s); j++ {
+				if s[j] >= '0' && s[j] <= '9' {
+					b = append(b, s[j])
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

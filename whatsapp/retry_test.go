@@ -337,3 +337,21 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestPairPacingKnowsOnePersonInTwoSpellings: the pair limiter keys on the
+// number's digits.
+func TestPairPacingKnowsOnePersonInTwoSpellings(t *testing.T) {
+	srv := newFake(t)
+	synctest.Test(t, func(t *testing.T) {
+		c := fakeClient(t, srv, whatsapp.WithPairRateLimit(time.Minute, 1))
+		start := time.Now()
+		for _, n := range []string{"+1 650-555-1234", "16505551234"} {
+			if _, err := c.Messages.Send(t.Context(), whatsapptest.DefaultPhoneNumberID, whatsapp.Text{Envelope: whatsapp.Envelope{To: n}, Body: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d != time.Minute {
+			t.Fatalf("second send after %v, want 1 min", d)
+		}
+	})
+}
