@@ -25,14 +25,16 @@ type State string
 
 // States of a purpose. The zero State means the person is unknown.
 const (
-	StateUnknown   State = ""
-	StatePresented State = "notice_presented"   // notice sent, no answer yet
-	StateGranted   State = "granted"            // agreed (or acknowledged under another basis)
-	StateDeclined  State = "declined"           // said no
-	StateWithdrawn State = "withdrawn"          // agreed, then took it back
-	StateReconsent State = "reconsent_required" // a material notice change needs a new answer
-	StateExpired   State = "expired"            // the consent's time limit passed
-	StateErased    State = "erased"             // content erased; tombstone only
+	StateUnknown    State = ""
+	StatePresented  State = "notice_presented"   // notice sent, no answer yet
+	StateGranted    State = "granted"            // agreed (or acknowledged under another basis)
+	StateDeclined   State = "declined"           // said no
+	StateWithdrawn  State = "withdrawn"          // agreed, then took it back
+	StateReconsent  State = "reconsent_required" // a material notice change needs a new answer
+	StateExpired    State = "expired"            // the consent's time limit passed
+	StateErased     State = "erased"             // content erased; tombstone only
+	StateObjected   State = "objected"           // the person objected (GDPR Art. 21)
+	StateRestricted State = "restricted"         // processing restricted (GDPR Art. 18)
 )
 
 // EventType names what happened in one ledger entry.
@@ -53,6 +55,8 @@ const (
 	EventHoldReleased      EventType = "hold_released"
 	EventExportRequested   EventType = "export_requested"
 	EventExported          EventType = "exported"
+	EventObjected          EventType = "objected"   // GDPR Art. 21
+	EventRestricted        EventType = "restricted" // GDPR Art. 18
 	// EventVitalInterest records a message sent without consent because a
 	// person's life or safety was at stake (a safety acknowledgement).
 	EventVitalInterest EventType = "vital_interest"

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/storage"
@@ -38,6 +40,40 @@ func (s *Service) Withdraw(ctx context.Context, ref storage.ContactRef, req Requ
 		if err := s.store.Sessions().Delete(ctx, ref); err != nil {
 			return fmt.Errorf("consent: withdraw: end session: %w", err)
 		}
+	}
+	return s.cancelPending(ctx, ref)
+}
+
+// Object records that the person objects to req.Purposes (all when empty)
+// resting on public or legitimate interest (GDPR Art. 21); Restrict records
+// that their processing is restricted while a dispute is settled (Art. 18).
+// Both stop the purposes as a withdrawal does and cancel pending sends.
+func (s *Service) Object(ctx context.Context, ref storage.ContactRef, req Request) error {
+	return s.stopPurposes(ctx, ref, req, EventObjected)
+}
+
+// Restrict records a restriction of processing; see Object.
+func (s *Service) Restrict(ctx context.Context, ref storage.ContactRef, req Request) error {
+	return s.stopPurposes(ctx, ref, req, EventRestricted)
+}
+
+func (s *Service) stopPurposes(ctx context.Context, ref storage.ContactRef, req Request, typ EventType) error {
+	if err := ref.Validate(); err != nil {
+		return fmt.Errorf("consent: %s: %w", typ, err)
+	}
+	st, _, err := s.State(ctx, ref)
+	if err != nil {
+		return err
+	}
+	purposes := req.Purposes
+	if len(purposes) == 0 {
+		purposes = allPurposes(st, s.notices.Get(st.Language))
+	}
+	if _, err := s.appendEvent(ctx, ref, entry{
+		typ: typ, purposes: purposes, lang: req.Language, method: req.method(),
+		evidence: req.Evidence, actor: req.actor(), occurred: req.OccurredAt,
+	}); err != nil {
+		return err
 	}
 	return s.cancelPending(ctx, ref)
 }
@@ -217,4 +253,68 @@ func (s *Service) ReleaseHold(ctx context.Context, ref storage.ContactRef, actor
 		return ErasureResult{Hold: hold}, err
 	}
 	return ErasureResult{Erased: true}, s.eraseNow(ctx, ref, actor)
+}
+
+// RightsRequest is a request a person made that staff must complete: a copy
+// of their data, or an erasure (held or failed).
+type RightsRequest struct {
+	Subject     string             // the store's keyed hash
+	Contact     storage.ContactRef // to act on it; personal data
+	Type        EventType          // EventExportRequested or EventErasureRequested
+	Event       string             // the id of the request's event
+	Method      string
+	RequestedAt time.Time
+	// DueAt is one month after the request (GDPR Art. 12(3)); it may be
+	// extended by two months if the person is told within the first.
+	DueAt time.Time
+	Held  bool // an erasure delayed by a hold
+}
+
+// OpenRequests lists the requests not yet completed, oldest first: a copy
+// asked for and not exported, an erasure asked for and not done.
+func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
+	var states []storage.ConsentState
+	for st, err := range s.store.Consent().List(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("consent: open requests: %w", err)
+		}
+		if st.Contact.Identifier != "" {
+			states = append(states, st)
+		}
+	}
+	var out []RightsRequest
+	for _, st := range states {
+		h, err := s.History(ctx, st.Contact)
+		if err != nil {
+			return nil, err
+		}
+		var export, erase *storage.ConsentEvent
+		for i := range h {
+			switch EventType(h[i].Type) {
+			case EventExportRequested:
+				if export == nil {
+					export = &h[i]
+				}
+			case EventExported:
+				export = nil
+			case EventErasureRequested:
+				if erase == nil {
+					erase = &h[i]
+				}
+			case EventErased:
+				erase = nil
+			}
+		}
+		for _, e := range []*storage.ConsentEvent{export, erase} {
+			if e == nil {
+				continue
+			}
+			out = append(out, RightsRequest{
+				Subject: st.Subject, Contact: st.Contact, Type: EventType(e.Type), Event: e.ID, Method: e.Method,
+				RequestedAt: e.OccurredAt, DueAt: e.OccurredAt.AddDate(0, 1, 0), Held: e == erase && st.Hold,
+			})
+		}
+	}
+	slices.SortFunc(out, func(a, b RightsRequest) int { return a.RequestedAt.Compare(b.RequestedAt) })
+	return out, nil
 }

@@ -393,6 +393,10 @@ func (s *Service) project(st storage.ConsentState, found bool, ref storage.Conta
 		set(StateReconsent, e.Basis)
 	case EventExpired:
 		set(StateExpired, e.Basis)
+	case EventObjected:
+		set(StateObjected, e.Basis)
+	case EventRestricted:
+		set(StateRestricted, e.Basis)
 	case EventErasureRequested:
 		for p, ps := range next.Purposes {
 			if State(ps.State) != StateDeclined && State(ps.State) != StateErased {

@@ -448,3 +448,61 @@ func TestAcceptNeedsTheNotice(t *testing.T) {
 		t.Fatal("the new notice was not shown")
 	}
 }
+
+func TestOpenRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a, b := addr("15550003001"), addr("15550003002")
+	e.agree(a)
+	e.agree(b)
+	if err := e.text(a, "my data"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour)
+	if _, _, err := e.store.Tickets().Open(ctx, storage.Ticket{Contact: refOf(b), Queue: "protection", Priority: 2, State: storage.TicketOpen}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.text(b, "delete"); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := e.svc.OpenRequests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 2 || reqs[0].Type != consent.EventExportRequested || reqs[0].Contact != refOf(a) ||
+		!reqs[0].DueAt.Equal(t0.AddDate(0, 1, 0)) || reqs[1].Type != consent.EventErasureRequested || !reqs[1].Held {
+		t.Fatalf("requests = %+v", reqs)
+	}
+	if _, err := e.svc.Export(ctx, refOf(a), consent.Request{Actor: consent.StaffActor("dpo")}); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _ = e.svc.OpenRequests(ctx); len(reqs) != 1 || reqs[0].Type != consent.EventErasureRequested {
+		t.Fatalf("after the export: %+v", reqs)
+	}
+}
+
+func TestObjectAndRestrict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a, b := addr("15550004001"), addr("15550004002")
+	e.agree(a)
+	e.agree(b)
+	if err := e.svc.Object(ctx, refOf(a), consent.Request{Actor: consent.StaffActor("s1"), Method: "staff:phone"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Restrict(ctx, refOf(b), consent.Request{Purposes: []chat.Purpose{chat.PurposeCore}}); err != nil {
+		t.Fatal(err)
+	}
+	var r *consent.Refusal
+	if err := e.send(a, chat.Intent{}); !errors.As(err, &r) || r.State != consent.StateObjected {
+		t.Fatalf("after an objection: %v", err)
+	}
+	if err := e.send(b, chat.Intent{}); !errors.As(err, &r) || r.State != consent.StateRestricted {
+		t.Fatalf("after a restriction: %v", err)
+	}
+	if len(e.canceled) != 2 {
+		t.Fatalf("pending sends cancelled for %d people", len(e.canceled))
+	}
+}

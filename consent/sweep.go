@@ -2,7 +2,9 @@ package consent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/impactchat/impactchat/chat"
@@ -14,6 +16,9 @@ type SweepReport struct {
 	Reconsent int // people moved to reconsent_required by a material notice change
 	Expired   int // consents past their time limit
 	Forgotten int // minimal records of people who declined or never answered, past retention
+	// Broken counts ledgers whose hash chain does not verify (see
+	// Service.Verify); they are logged by keyed subject only.
+	Broken int
 }
 
 // Sweep walks the ledger's states once: it marks people whose consent no
@@ -51,6 +56,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 		if st.Contact.Identifier == "" {
 			continue // a tombstone: nothing to do without the contact
+		}
+		if err := s.Verify(ctx, st.Contact); errors.Is(err, ErrTampered) {
+			rep.Broken++
+			s.log.LogAttrs(ctx, slog.LevelError, "consent: ledger does not verify", slog.String("subject", st.Subject))
+		} else if err != nil {
+			return rep, err
 		}
 		var expired, stale []chat.Purpose
 		notice := s.notices.Get(st.Language)
