@@ -1,0 +1,109 @@
+package consent_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/keyring"
+	"github.com/impactchat/impactchat/storage/sqlite"
+)
+
+// TestErasureLeavesNoContentInSQLite runs a conversation on the SQLite
+// store, erases the person with DELETE, closes the database and scans every
+// file SQLite left (database, WAL, shared memory) for anything the person
+// sent or is: nothing may be left, not even in free pages.
+func TestErasureLeavesNoContentInSQLite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "line.db")
+	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db *sqlite.Store
+	e := newEnvOn(t, func(now func() time.Time) storage.Store {
+		db, err = sqlite.Open(t.Context(), path, sqlite.WithKeyring(ring), sqlite.WithClock(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+	ctx := context.Background()
+	who := addr("4915123456789")
+	ref := refOf(who)
+	secrets := []string{"Zarathustra-Qx7", "Hamburg-Wilhelmsburg-Kl9", "4915123456789", "Mariam Al-Rashidi"}
+
+	if err := e.deliver(&chat.Message{From: who, Kind: chat.KindText, Text: "hello", ProfileName: secrets[3]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tap(who, "consent.accept"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets[:2] {
+		if err := e.text(who, "my name is "+s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := e.store.Contacts().Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Name, c.Fields = secrets[3], map[string]string{"city": secrets[1]}
+	if _, err := e.store.Contacts().Update(ctx, c, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tk, _, err := e.store.Tickets().Open(ctx, storage.Ticket{Contact: ref, Queue: "general", Priority: 0, State: storage.TicketOpen}, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk.Notes = []storage.TicketNote{{At: e.clock.Now(), Author: "s1", Text: "called " + secrets[3] + " about " + secrets[0]}}
+	if _, err := e.store.Tickets().Update(ctx, tk, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := e.store.Messages().History(ctx, ref, 10); err != nil || len(msgs) == 0 {
+		t.Fatalf("nothing stored before erasure: %v", err)
+	}
+
+	if err := e.text(who, "DELETE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Contacts().Get(ctx, ref); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("contact after erasure: %v", err)
+	}
+	if msgs, _ := e.store.Messages().History(ctx, ref, 10); len(msgs) != 0 {
+		t.Fatalf("%d messages after erasure", len(msgs))
+	}
+	if err := e.svc.Verify(ctx, ref); err != nil {
+		t.Fatalf("the tombstone ledger: %v", err)
+	}
+	st, found, err := e.svc.State(ctx, ref)
+	if err != nil || !found || !st.Erased {
+		t.Fatalf("tombstone: %+v %v %v", st, found, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no database files: %v", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s still holds %q after erasure", filepath.Base(f), s)
+			}
+		}
+	}
+}
