@@ -20,7 +20,10 @@
 //     templates (WithTemplate, Create, List with paging, Get, Delete);
 //     once any template is registered, sends must name an approved one
 //     with the right number of parameters;
-//   - Inject and FailNext add any error code, Retry-After or latency;
+//   - Inject and FailNext add any error code, Retry-After or latency; an
+//     Async fault (and WithWindowErrorsByWebhook) accepts the send and
+//     reports the error later in a "failed" status webhook, as Meta often
+//     does;
 //   - DeliverMessage, DeliverText and DeliverStatus post signed webhooks
 //     (X-Hub-Signature-256 under the app secret) to a webhook URL, with
 //     payloads shaped like Meta's and non-ASCII escaped as Meta does;

@@ -392,8 +392,15 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if f == nil && s.cfg.window && m.Type != "template" {
 		last, ok := s.windows[phoneID+"\x00"+contact]
 		if !ok || now.Sub(last) >= whatsapp.Window {
-			f = &Fault{Code: 131047}
+			f = &Fault{Code: 131047, Async: s.cfg.asyncWindow}
 		}
+	}
+	if af, ok := r.Context().Value(asyncFaultKey{}).(*Fault); ok && f == nil {
+		f = af
+	}
+	failed := 0
+	if f != nil && f.Async {
+		failed, f = f.Code, nil
 	}
 	if f != nil {
 		s.mu.Unlock()
@@ -403,6 +410,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	id := s.newID("wamid.")
 	s.outbound[id] = true
 	sent := decodeSent(phoneID, to, id, &m, body, now)
+	sent.FailedCode = failed
 	s.sent = append(s.sent, sent)
 	close(s.notify)
 	s.notify = make(chan struct{})
@@ -414,7 +422,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
-			s.autoStatuses(phoneID, contact, id, m.CallbackData)
+			s.autoStatuses(phoneID, contact, id, m.CallbackData, failed)
 		}()
 	}
 	// The answer is built by hand: it is the fake's hottest path.

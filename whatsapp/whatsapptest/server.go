@@ -65,8 +65,11 @@ type Sent struct {
 	MediaID, MediaLink     string
 	ReplyTo                string
 	CallbackData           string
-	Body                   json.RawMessage // the request body as sent
-	Time                   time.Time
+	// FailedCode is the error code of an asynchronous failure (Fault.Async,
+	// WithWindowErrorsByWebhook): accepted, then reported failed.
+	FailedCode int
+	Body       json.RawMessage // the request body as sent
+	Time       time.Time
 }
 
 // Fault is an error (or a delay) injected into the server's answers.
@@ -89,6 +92,11 @@ type Fault struct {
 	// Method and PathSuffix restrict the fault, e.g. "POST" and "/messages".
 	Method     string
 	PathSuffix string
+	// Async makes a send fault behave as Meta often does: the send is
+	// accepted (200, with a message id) and the error arrives later as a
+	// "failed" status webhook (see WithStatusWebhooks). Sent.FailedCode
+	// records it.
+	Async bool
 }
 
 func (f *Fault) matches(r *http.Request) bool {
@@ -111,7 +119,10 @@ type config struct {
 	statusKey      string
 	statuses       []string
 	templatePacing bool
+	asyncWindow    bool
 }
+
+type asyncFaultKey struct{}
 
 // Option configures a Server.
 type Option func(*config)
@@ -182,6 +193,11 @@ func WithStatusWebhooks(url, appSecret string, states ...string) Option {
 		c.statusURL, c.statusKey, c.statuses = url, appSecret, states
 	}
 }
+
+// WithWindowErrorsByWebhook makes sends outside the 24-hour window behave
+// as Meta's often do: accepted, then reported by a "failed" status webhook
+// with 131047 (see WithStatusWebhooks), instead of refused at once.
+func WithWindowErrorsByWebhook() Option { return func(c *config) { c.asyncWindow = true } }
 
 // WithTemplatePacing makes template sends answer with message_status
 // "accepted", as Meta does for templates under template pacing.
@@ -488,7 +504,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Fault{Code: 190, Message: "Invalid OAuth access token - Cannot parse access token"})
 		return
 	}
-	if fault != nil && (fault.Code != 0 || fault.Status != 0) {
+	if fault != nil && fault.Async && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
+		r = r.WithContext(context.WithValue(r.Context(), asyncFaultKey{}, fault))
+	} else if fault != nil && (fault.Code != 0 || fault.Status != 0) {
 		writeError(w, *fault)
 		return
 	}

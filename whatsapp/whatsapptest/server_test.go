@@ -736,3 +736,40 @@ func TestSentString(t *testing.T) {
 		t.Fatalf("String() = %q, want %q", got, want)
 	}
 }
+
+// TestAsyncFailures: errors that Meta reports by webhook after accepting
+// the send.
+func TestAsyncFailures(t *testing.T) {
+	t.Parallel()
+	rc, url := newReceiver(t)
+	srv := whatsapptest.NewServer(whatsapptest.WithWindowErrorsByWebhook(), whatsapptest.WithStatusWebhooks(url, secret))
+	c := client(t, srv)
+	srv.OpenWindow(line, person, time.Now())
+	srv.Inject(whatsapptest.Fault{Code: 131026, Async: true, PathSuffix: "/messages"})
+	r1, err := c.Messages.Send(t.Context(), line, text("+"+person, "x"))
+	if err != nil {
+		t.Fatalf("async 131026 failed synchronously: %v", err)
+	}
+	r2, err := c.Messages.Send(t.Context(), line, text("+15550001111", "never wrote"))
+	if err != nil {
+		t.Fatalf("window error by webhook failed synchronously: %v", err)
+	}
+	srv.Close()
+	sent := srv.Sent()
+	if sent[0].FailedCode != 131026 || sent[1].FailedCode != 131047 {
+		t.Fatalf("failed codes %d, %d", sent[0].FailedCode, sent[1].FailedCode)
+	}
+	got := map[string]string{}
+	for _, b := range rc.got() {
+		s := string(b)
+		for _, id := range []string{r1.MessageID, r2.MessageID} {
+			if strings.Contains(s, id) {
+				got[id] += s
+			}
+		}
+	}
+	if !strings.Contains(got[r1.MessageID], `"code":131026`) || !strings.Contains(got[r2.MessageID], `"code":131047`) ||
+		strings.Contains(got[r1.MessageID], `"delivered"`) {
+		t.Fatalf("statuses %v", got)
+	}
+}

@@ -288,11 +288,15 @@ func (s *Server) Deliver(ctx context.Context, webhookURL, appSecret string, body
 	return nil
 }
 
-func (s *Server) autoStatuses(phoneID, recipient, id, callback string) {
-	for _, st := range s.cfg.statuses {
+func (s *Server) autoStatuses(phoneID, recipient, id, callback string, failed int) {
+	states := s.cfg.statuses
+	if failed != 0 {
+		states = []string{"failed"}
+	}
+	for _, st := range states {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := s.DeliverStatus(ctx, s.cfg.statusURL, s.cfg.statusKey, Status{
-			PhoneNumberID: phoneID, MessageID: id, RecipientID: recipient, Status: st, CallbackData: callback,
+			PhoneNumberID: phoneID, MessageID: id, RecipientID: recipient, Status: st, CallbackData: callback, ErrorCode: failed,
 		})
 		cancel()
 		if err != nil {
