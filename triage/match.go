@@ -8,6 +8,11 @@ import "slices"
 // message fall back to it); other states keep their few edges sorted.
 type automaton struct {
 	root     [256]int32 // root transitions; 0 = stay at the root
+	class    [256]uint8 // byte → class; 0 for bytes in no key
+	classes  int        // number of classes, counting 0
+	dense    []int32    // state → row in table, or -1 for a sparse state
+	table    []int32    // rows of resolved transitions (failures followed) per class
+	report   []int32    // state → first state with output on its suffix chain, or -1
 	edgeLo   []int32    // state → first edge index
 	edgeHi   []int32    // state → one past the last edge
 	edgeByte []byte
@@ -102,7 +107,67 @@ func buildAutomaton(keys []string, ids []int32) automaton {
 			queue = append(queue, nx)
 		}
 	}
+	a.densify()
 	return a
+}
+
+// denseFanout is the number of edges from which a state gets a full row of
+// resolved transitions: busy states (the root, the first letters of many
+// entries) then cost one lookup per byte, with no failure links to follow.
+const denseFanout = 4
+
+// densify gives busy states full rows of transitions, with failures
+// resolved, over classes of the bytes that occur in keys.
+func (a *automaton) densify() {
+	n := len(a.fail)
+	for _, b := range a.edgeByte {
+		a.class[b] = 1
+	}
+	a.classes = 1
+	for b := range a.class {
+		if a.class[b] != 0 {
+			a.class[b] = uint8(a.classes)
+			a.classes++
+		}
+	}
+	a.dense = make([]int32, n)
+	rows := 0
+	for s := range n {
+		a.dense[s] = -1
+		if s == 0 || a.edgeHi[s]-a.edgeLo[s] >= denseFanout {
+			a.dense[s] = int32(rows)
+			rows++
+		}
+	}
+	a.table = make([]int32, rows*a.classes)
+	resolve := func(s int32, c byte) int32 {
+		for {
+			if t := a.step(s, c); t >= 0 {
+				return t
+			}
+			s = a.fail[s]
+		}
+	}
+	for s := range n {
+		row := a.dense[s]
+		if row < 0 {
+			continue
+		}
+		for b := range 256 {
+			if c := a.class[b]; c != 0 {
+				a.table[int(row)*a.classes+int(c)] = resolve(int32(s), byte(b))
+			}
+		}
+	}
+	a.report = make([]int32, n)
+	for s := range n {
+		if a.outHi[s] > a.outLo[s] {
+			a.report[s] = int32(s)
+		} else {
+			a.report[s] = a.dict[s]
+		}
+	}
+	a.report[0] = -1
 }
 
 // step returns the state reached from s on c, or -1 when s has no such edge.
@@ -131,18 +196,25 @@ func (a *automaton) scan(text []byte, found func(id int32, start, end int)) {
 	}
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
-		c := text[i]
+		b := text[i]
+		c := a.class[b]
+		if c == 0 {
+			// No key holds this byte: no match runs through it.
+			s = 0
+			continue
+		}
 		for {
-			if t := a.step(s, c); t >= 0 {
+			if row := a.dense[s]; row >= 0 {
+				s = a.table[int(row)*a.classes+int(c)]
+				break
+			}
+			if t := a.step(s, b); t >= 0 {
 				s = t
 				break
 			}
 			s = a.fail[s]
 		}
-		for o := s; o > 0; o = a.dict[o] {
-			if a.outHi[o] == a.outLo[o] {
-				continue
-			}
+		for o := a.report[s]; o > 0; o = a.dict[o] {
 			for _, id := range a.out[a.outLo[o]:a.outHi[o]] {
 				found(id, i+1-int(a.depth[o]), i+1)
 			}
