@@ -1,0 +1,190 @@
+// Command loadgen measures a line's whole inbound path on this machine:
+// signed webhook deliveries over HTTP on loopback → signature check →
+// chat.Server.Accept (durable in the store) → the runtime's workers → a
+// handler that replies → whatsapp.Channel → whatsapp.Client over HTTP on
+// loopback → whatsapptest's fake Graph API.
+//
+// It reports, per store, the sustained rate of handled messages (replies
+// accepted by the fake API per second), the ack latency (delivery to the
+// webhook's 200, which it answers once the events are durable) and the
+// latency from delivery to reply, as p50/p90/p99.
+//
+// Every run is bounded by a message count and a duration, and talks only to
+// servers it starts on 127.0.0.1.
+//
+//	go run ./examples/loadgen -stores memory,sqlite -rate 5000 -n 50000 -duration 10s
+//
+// Postgres runs when -postgres (default $IMPACTCHAT_TEST_POSTGRES) names a
+// database; the run's message ids are unique, so the database may be reused.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/impactchat/impactchat/internal/loadgen"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/keyring"
+	"github.com/impactchat/impactchat/storage/memory"
+	"github.com/impactchat/impactchat/storage/sqlite"
+)
+
+type options struct {
+	stores      []string
+	count       int
+	duration    time.Duration
+	rate        float64
+	concurrency int
+	contacts    int
+	workers     int
+	apiLatency  time.Duration
+	sqliteSync  string
+	postgresURL string
+	verbose     bool
+	cpuProfile  string
+}
+
+func main() {
+	var o options
+	var stores string
+	flag.StringVar(&stores, "stores", "memory,sqlite", "stores to measure, comma-separated: memory, sqlite, postgres")
+	flag.IntVar(&o.count, "n", 50000, "messages to deliver per store, at most")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to deliver per store, at most")
+	flag.Float64Var(&o.rate, "rate", 5000, "deliveries per second (0: as fast as -concurrency allows)")
+	flag.IntVar(&o.concurrency, "concurrency", 512, "deliveries in flight at once, at most")
+	flag.IntVar(&o.contacts, "contacts", 10000, "distinct people writing")
+	flag.IntVar(&o.workers, "workers", 64, "chat.Server workers")
+	flag.DurationVar(&o.apiLatency, "api-latency", 0, "delay of each fake Graph API answer")
+	flag.StringVar(&o.sqliteSync, "sqlite-sync", "normal", "SQLite synchronous mode: normal or full")
+	flag.StringVar(&o.postgresURL, "postgres", os.Getenv("IMPACTCHAT_TEST_POSTGRES"), "Postgres URL for the postgres store")
+	flag.BoolVar(&o.verbose, "v", false, "log warnings from the pipeline to stderr")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
+	flag.Parse()
+	o.stores = strings.Split(stores, ",")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer, o options) error {
+	plan := loadgen.Plan{Count: o.count, Duration: o.duration, Rate: o.rate, Concurrency: o.concurrency}
+	if err := plan.Validate(); err != nil {
+		return err
+	}
+	if o.contacts < 1 || o.workers < 1 {
+		return fmt.Errorf("-contacts and -workers must be at least 1")
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if o.verbose {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	fmt.Fprintf(out, "%s %s/%s, GOMAXPROCS=%d; offered %s, at most %d messages in %v, %d people, %d workers\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), rateText(o.rate), o.count, o.duration, o.contacts, o.workers)
+	for _, name := range o.stores {
+		name = strings.TrimSpace(name)
+		store, closeStore, err := openStore(ctx, name, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		res, err := runPipeline(ctx, pipelineConfig{
+			Name: name, Store: store, Plan: plan, Contacts: o.contacts, Workers: o.workers,
+			APILatency: o.apiLatency, Settle: 60 * time.Second, RunID: runID(), Logger: logger,
+		})
+		closeStore()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		report(out, res)
+	}
+	return nil
+}
+
+func rateText(r float64) string {
+	if r == 0 {
+		return "closed loop"
+	}
+	return fmt.Sprintf("%.0f msg/s", r)
+}
+
+func report(out io.Writer, r result) {
+	fmt.Fprintf(out, "\n%s: delivered %d of %d started (%d failed, stopped by %s, max send lag %v), replied %d\n",
+		r.Name, r.Delivered, r.Driven.Started, r.Driven.Failed, r.Driven.StoppedBy, r.Driven.MaxLag.Round(time.Microsecond), r.Replied)
+	if r.Driven.FirstErr != nil {
+		fmt.Fprintf(out, "  first delivery error: %v\n", r.Driven.FirstErr)
+	}
+	fmt.Fprintf(out, "  handled:          %.0f msg/s sustained (delivery of the first to reply to the last)\n", r.Throughput)
+	fmt.Fprintf(out, "  ack:              %s\n", r.Ack)
+	fmt.Fprintf(out, "  ack (on the wire): %s\n", r.AckWire)
+	fmt.Fprintf(out, "  delivery → reply: %s\n", r.EndToEnd)
+	c := r.Counters
+	fmt.Fprintf(out, "  server: accepted %d, duplicates %d, handled %d, retried %d, dead %d, mean handling %v\n",
+		c.Accepted, c.Duplicate, c.Handled, c.Retried, c.Dead, c.MeanHandling.Round(time.Microsecond))
+}
+
+func runID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// openStore opens a fresh store of the named kind and returns how to close it.
+func openStore(ctx context.Context, name string, o options) (storage.Store, func(), error) {
+	switch name {
+	case "memory":
+		s := memory.New()
+		return s, func() { _ = s.Close() }, nil
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "impactchat-loadgen-")
+		if err != nil {
+			return nil, nil, err
+		}
+		ring, err := newRing()
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := sqlite.Open(ctx, filepath.Join(dir, "line.db"), sqlite.WithKeyring(ring), sqlite.WithSynchronous(o.sqliteSync))
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return s, func() { _ = s.Close(); _ = os.RemoveAll(dir) }, nil
+	case "postgres":
+		return openPostgres(ctx, o)
+	}
+	return nil, nil, fmt.Errorf("unknown store %q; give memory, sqlite or postgres", name)
+}
+
+func newRing() (storage.Keyring, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	return keyring.New(secret)
+}

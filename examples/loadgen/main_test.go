@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A short run through the whole pipeline on each store: every delivery is
+// acknowledged and answered. Timings are printed, never checked.
+func TestRunIsCompleteOnEachStore(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"memory", "sqlite"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			o := options{
+				stores: []string{store}, count: 200, duration: 30 * time.Second, rate: 0,
+				concurrency: 16, contacts: 20, workers: 8, sqliteSync: "normal",
+			}
+			if err := run(t.Context(), &out, o); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			text := out.String()
+			t.Log(text)
+			if !strings.Contains(text, "delivered 200 of 200 started (0 failed") || !strings.Contains(text, "replied 200") {
+				t.Errorf("not every delivery was acknowledged and answered:\n%s", text)
+			}
+			if !strings.Contains(text, "handled 200, retried 0, dead 0") {
+				t.Errorf("the server did not handle each message once:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestRunRefusesUnboundedPlans(t *testing.T) {
+	t.Parallel()
+	for _, o := range []options{
+		{stores: []string{"memory"}, count: 0, duration: time.Second, contacts: 1, workers: 1},
+		{stores: []string{"memory"}, count: 10, duration: 0, contacts: 1, workers: 1},
+		{stores: []string{"memory"}, count: 10, duration: time.Second, contacts: 0, workers: 1},
+		{stores: []string{"nosuch"}, count: 10, duration: time.Second, contacts: 1, workers: 1},
+	} {
+		if err := run(t.Context(), &bytes.Buffer{}, o); err == nil {
+			t.Errorf("run(%+v) = nil, want an error", o)
+		}
+	}
+}

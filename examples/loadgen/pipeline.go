@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/internal/loadgen"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/whatsapp"
+	"github.com/impactchat/impactchat/whatsapp/webhook"
+	"github.com/impactchat/impactchat/whatsapp/webhook/webhooktest"
+	"github.com/impactchat/impactchat/whatsapp/whatsapptest"
+)
+
+// pipelineConfig is one run of the full pipeline against one store.
+type pipelineConfig struct {
+	Name       string        // the store's name, for the report
+	Store      storage.Store // a fresh store; the run does not close it
+	Plan       loadgen.Plan
+	Contacts   int           // distinct people writing
+	Workers    int           // chat.Server workers
+	APILatency time.Duration // the fake Graph API's answer delay
+	Settle     time.Duration // how long to wait for the last replies
+	RunID      string        // makes message ids unique across runs on one database
+	Logger     *slog.Logger
+}
+
+// result is what one run measured.
+type result struct {
+	Name      string
+	Driven    loadgen.Driven
+	Delivered int // deliveries the webhook answered 200
+	Replied   int // replies the fake Graph API accepted
+	// Throughput is replies per second from the first scheduled delivery to
+	// the last reply: messages fully handled, sustained.
+	Throughput float64
+	// Ack is from the scheduled delivery time to the webhook's 200 (the
+	// events are durable). AckWire is from the start of the request.
+	Ack, AckWire loadgen.Summary
+	// EndToEnd is from the scheduled delivery time to the reply reaching
+	// the fake Graph API.
+	EndToEnd loadgen.Summary
+	Counters chat.CountersSnapshot
+}
+
+const (
+	loadSecret = "loadgen-app-secret"
+	replyText  = "Received "
+)
+
+// runPipeline starts webhook (HTTP on loopback) → signature check → Accept
+// → chat.Server → a handler that replies → whatsapp.Channel →
+// whatsapp.Client (HTTP on loopback) → the fake Graph API, drives it with
+// signed deliveries of one text message each, and measures.
+func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
+	res := result{Name: cfg.Name}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var (
+		pending   sync.Map // wamid -> scheduled time
+		ack, wire loadgen.Recorder
+		e2e       loadgen.Recorder
+		replied   atomic.Int64
+		delivered atomic.Int64
+		lastReply atomic.Int64 // unix nanoseconds
+	)
+	onSend := func(s whatsapptest.Sent) {
+		id, ok := strings.CutPrefix(s.Text, replyText)
+		if !ok {
+			return
+		}
+		if v, ok := pending.LoadAndDelete(id); ok {
+			now := time.Now()
+			e2e.Add(now.Sub(v.(time.Time)))
+			replied.Add(1)
+			lastReply.Store(now.UnixNano())
+		}
+	}
+	fake := whatsapptest.NewServer(
+		whatsapptest.WithThroughput(0), whatsapptest.WithPairLimit(0, 0), whatsapptest.WithoutWindow(),
+		whatsapptest.WithLatency(cfg.APILatency), whatsapptest.WithOnSend(onSend))
+	defer fake.Close()
+	if err := loadgen.CheckLoopback(fake.URL); err != nil {
+		return res, err
+	}
+	apiHTTP := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute,
+	}}
+	client, err := fake.NewClient(whatsapp.WithHTTPClient(apiHTTP), whatsapp.WithoutPacing())
+	if err != nil {
+		return res, err
+	}
+	channel, err := whatsapp.NewChannel(client, chat.ContactWindow{Contacts: cfg.Store.Contacts()})
+	if err != nil {
+		return res, err
+	}
+	answer := chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		_, err := r.Reply(ctx, chat.Text{Body: replyText + m.ID})
+		return err
+	})
+	var counters chat.Counters
+	srv, err := chat.NewServer(cfg.Store, answer, chat.WithSender(channel), chat.WithWorkers(cfg.Workers),
+		chat.WithMetrics(&counters), chat.WithLogger(log), chat.WithPollInterval(100*time.Millisecond))
+	if err != nil {
+		return res, err
+	}
+	hook, err := webhook.NewHandler(webhook.Config{Secrets: []string{loadSecret}, VerifyToken: "loadgen", Logger: log}, srv)
+	if err != nil {
+		return res, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return res, err
+	}
+	hs := &http.Server{Handler: hook, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	webhookURL := "http://" + ln.Addr().String() + "/webhook"
+	if err := loadgen.CheckLoopback(webhookURL); err != nil {
+		return res, err
+	}
+
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	runDone := make(chan error, 1)
+	go func() { runDone <- srv.Run(runCtx) }()
+
+	conc := cfg.Plan.Concurrency
+	if conc == 0 {
+		conc = 64
+	}
+	metaHTTP := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: conc, MaxIdleConnsPerHost: conc, IdleConnTimeout: time.Minute,
+	}}
+	// Build and sign every delivery before the clock starts, so that the
+	// generator's own work is not measured as the pipeline's.
+	type delivery struct {
+		id, signature string
+		body          []byte
+	}
+	n := cfg.Plan.Count
+	if cfg.Plan.Rate > 0 {
+		n = min(n, int(cfg.Plan.Rate*cfg.Plan.Duration.Seconds())+1)
+	}
+	deliveries := make([]delivery, n)
+	sentAt := time.Now()
+	for i := range deliveries {
+		id := fmt.Sprintf("wamid.load.%s.%d", cfg.RunID, i)
+		body := webhooktest.TextPayload(webhooktest.TextMessage{
+			Line: whatsapptest.DefaultPhoneNumberID,
+			From: fmt.Sprintf("4477009%05d", i%cfg.Contacts),
+			ID:   id,
+			Body: "Hello, where can I find the nearest office?",
+			Time: sentAt,
+		})
+		deliveries[i] = delivery{id: id, body: body, signature: webhooktest.Sign(body, loadSecret)}
+	}
+	cfg.Plan.Count = n
+
+	start := time.Now()
+	deliver := func(ctx context.Context, i int, scheduled time.Time) error {
+		d := deliveries[i]
+		id := d.id
+		pending.Store(id, scheduled)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhookURL, bytes.NewReader(d.body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(webhooktest.SignatureHeader, d.signature)
+		sent := time.Now()
+		resp, err := metaHTTP.Do(req)
+		if err != nil {
+			pending.Delete(id)
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		now := time.Now()
+		if resp.StatusCode != http.StatusOK {
+			pending.Delete(id)
+			return fmt.Errorf("webhook answered %d", resp.StatusCode)
+		}
+		ack.Add(now.Sub(scheduled))
+		wire.Add(now.Sub(sent))
+		delivered.Add(1)
+		return nil
+	}
+	driven, err := loadgen.Drive(ctx, cfg.Plan, deliver)
+	if err != nil {
+		return res, err
+	}
+	// Wait for the replies to the accepted deliveries.
+	settle := time.NewTimer(cfg.Settle)
+	defer settle.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for replied.Load() < delivered.Load() {
+		select {
+		case <-settle.C:
+			break wait
+		case <-ctx.Done():
+			break wait
+		case <-tick.C:
+		}
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("loadgen: server shutdown", "error", err)
+	}
+	if err := <-runDone; err != nil && !errors.Is(err, context.Canceled) {
+		log.Warn("loadgen: server run", "error", err)
+	}
+
+	res.Driven = driven
+	res.Delivered = int(delivered.Load())
+	res.Replied = int(replied.Load())
+	if last := lastReply.Load(); last > 0 {
+		res.Throughput = float64(res.Replied) / time.Unix(0, last).Sub(start).Seconds()
+	}
+	res.Ack = ack.Summary()
+	res.AckWire = wire.Summary()
+	res.EndToEnd = e2e.Summary()
+	res.Counters = counters.Snapshot()
+	return res, nil
+}
