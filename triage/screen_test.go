@@ -279,3 +279,36 @@ func TestForgedOrganisationNameIsAnImpersonationReport(t *testing.T) {
 		t.Error("a protected name outside Latin letters was accepted")
 	}
 }
+
+func TestUrgentRaisesAnOpenConversation(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	ctx := t.Context()
+	who := person("63")
+	sf.send(t, who, chat.KindAudio, "")
+	before, err := sf.queue.Active(ctx, ref(who))
+	if err != nil || before.Priority != triage.Elevated {
+		t.Fatalf("voice note ticket %+v %v", before, err)
+	}
+	sf.next.take()
+	sf.send(t, who, chat.KindText, "my husband beats me")
+	after, _ := sf.queue.Active(ctx, ref(who))
+	if after.Ticket.ID != before.Ticket.ID || after.Priority != triage.Urgent || after.Ticket.Queue != triage.QueueProtection {
+		t.Fatalf("after the urgent message: %+v", after)
+	}
+	if r := sf.phone.take(); len(r) != 1 || r[0].Intent.Exemption != chat.ExemptSafety {
+		t.Fatalf("replies %+v", r)
+	}
+	// Critical raises it again and pages, even in hours.
+	sf.send(t, who, chat.KindText, "he says he will kill me, I want to end my life")
+	after, _ = sf.queue.Active(ctx, ref(who))
+	if after.Priority != triage.Critical {
+		t.Fatalf("priority %v, want critical", after.Priority)
+	}
+	if ev := sf.notes.take(); len(ev) != 1 || ev[0].Kind != triage.EventPage || ev[0].Priority != triage.Critical {
+		t.Fatalf("events %+v", ev)
+	}
+	if d := sf.next.take(); len(d) != 0 {
+		t.Fatalf("urgent messages went on: %+v", d)
+	}
+}
