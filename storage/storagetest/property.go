@@ -44,7 +44,7 @@ func propertyClaimNext(t *testing.T, st storage.Store) {
 	queues := []string{"protection", "general", "fraud"}
 	model := map[string]storage.Ticket{}
 	now := t0
-	for step := range 300 {
+	for step := range 200 {
 		now = now.Add(time.Second)
 		switch op := rng.IntN(100); {
 		case op < 50:
@@ -131,7 +131,7 @@ func propertyDelivery(t *testing.T, st storage.Store) {
 	}
 	rng := rand.New(rand.NewPCG(7, 2026))
 	ms := st.Messages()
-	for m := range 25 {
+	for m := range 16 {
 		id := fmt.Sprintf("wamid.p%d", m)
 		ok(t, ms.Record(t.Context(), message(id, ref(m), storage.Outbound, t0)))
 		cur := storage.DeliveryNone
