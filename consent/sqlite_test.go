@@ -3,9 +3,11 @@ package consent_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +20,8 @@ import (
 // TestErasureLeavesNoContentInSQLite runs a conversation on the SQLite
 // store, erases the person with DELETE, closes the database and scans every
 // file SQLite left (database, WAL, shared memory) for anything the person
-// sent or is: nothing may be left, not even in free pages.
+// sent or is, and for every sealed value and wrapped key that held it:
+// nothing may be left, not even in free pages.
 func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -71,6 +74,11 @@ func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 		t.Fatalf("nothing stored before erasure: %v", err)
 	}
 
+	sealed := sealedValues(t, path)
+	if len(sealed) < 5 {
+		t.Fatalf("only %d sealed values found before erasure", len(sealed))
+	}
+
 	if err := e.text(who, "DELETE"); err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +113,78 @@ func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 				t.Errorf("%s still holds %q after erasure", filepath.Base(f), s)
 			}
 		}
+		for _, v := range sealed {
+			if bytes.Contains(data, v.value) {
+				t.Errorf("%s still holds the sealed %s (%d bytes) after erasure", filepath.Base(f), v.column, len(v.value))
+			}
+		}
 	}
+}
+
+type sealedValue struct {
+	column string
+	value  []byte
+}
+
+// sealedValues reads, through a second connection, every sealed value and
+// wrapped key in the database: the BLOB columns other than the keyed
+// hashes. Content is sealed, so plain text never reaches the file; what
+// erasure must remove are these ciphertexts and the wrapped data keys that
+// open them.
+func sealedValues(t *testing.T, path string) []sealedValue {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var out []sealedValue
+	for _, table := range tables {
+		cols, err := db.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var blobs []string
+		for cols.Next() {
+			var name, typ string
+			if err := cols.Scan(&name, &typ); err != nil {
+				t.Fatal(err)
+			}
+			if strings.EqualFold(typ, "BLOB") && name != "subject" && name != "key_hash" && name != "part" {
+				blobs = append(blobs, name)
+			}
+		}
+		cols.Close()
+		for _, c := range blobs {
+			vals, err := db.QueryContext(ctx, `SELECT "`+c+`" FROM "`+table+`" WHERE "`+c+`" IS NOT NULL`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for vals.Next() {
+				var v []byte
+				if err := vals.Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+				if len(v) >= 16 {
+					out = append(out, sealedValue{column: table + "." + c, value: v})
+				}
+			}
+			vals.Close()
+		}
+	}
+	return out
 }
