@@ -174,8 +174,20 @@ func (s *Screen) Middleware(next chat.Handler) chat.Handler {
 	})
 }
 
+// detect is Detect failing up: should detection ever panic, the message
+// goes to a person at Elevated instead of being lost.
+func (s *Screen) detect(ctx context.Context, m *chat.Message) (d Decision) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.LogAttrs(ctx, slog.LevelError, "detection failed; sending to a person", slog.String("message", m.ID))
+			d = Decision{Priority: Elevated, Category: DetectorFailure, Queue: QueueGeneral, HumanRequired: true, Rules: []string{"screen/failed"}}
+		}
+	}()
+	return s.Detect(m)
+}
+
 func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, next chat.Handler) error {
-	d := s.Detect(m)
+	d := s.detect(ctx, m)
 	if d.Priority >= Urgent {
 		return s.urgent(ctx, r, m, d)
 	}
