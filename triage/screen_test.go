@@ -312,3 +312,34 @@ func TestUrgentRaisesAnOpenConversation(t *testing.T) {
 		t.Fatalf("urgent messages went on: %+v", d)
 	}
 }
+
+// brokenSource works once (for NewScreen) and then panics.
+type brokenSource struct {
+	lex   *triage.Lexicon
+	calls atomic.Int32
+}
+
+func (b *brokenSource) Lexicon() *triage.Lexicon {
+	if b.calls.Add(1) > 1 {
+		panic("lexicon store is broken")
+	}
+	return b.lex
+}
+
+func TestDetectionFailureFailsUp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, friday10)
+	s, err := triage.NewScreen(triage.ScreenConfig{Lexicon: &brokenSource{lex: seeds(t)}, Queue: f.queue, Replies: testReplies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &nextRecorder{}
+	who := person("64")
+	if err := s.Middleware(next).Handle(t.Context(), f.phone.replier(who), &chat.Message{ID: "wamid.p", From: who, Kind: chat.KindText, Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	d := next.take()
+	if len(d) != 1 || d[0].Priority != triage.Elevated || d[0].Category != triage.DetectorFailure || d[0].Ticket == "" {
+		t.Fatalf("decision %+v, want a detector failure at Elevated with a ticket", d)
+	}
+}
