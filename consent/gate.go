@@ -139,9 +139,18 @@ func (s *Service) control(m *chat.Message) (Keyword, bool) {
 			return Keyword{Action: ActionDecline, Word: m.Choice}, true
 		case ChoiceAudio:
 			return Keyword{Action: ActionAudio, Word: m.Choice}, true
+		case ChoiceWithdraw:
+			return Keyword{Action: ActionWithdraw, Word: m.Choice}, true
+		case ChoiceErase:
+			return Keyword{Action: ActionErase, Word: m.Choice}, true
+		case ChoiceExport:
+			return Keyword{Action: ActionExport, Word: m.Choice}, true
+		case ChoiceReceipt:
+			return Keyword{Action: ActionReceipt, Word: m.Choice}, true
 		}
-		// a button whose title is a control word (a menu's "Stop" row)
-		return s.keywords.Match(m.Text)
+		// Buttons act by their ids only: a flow's button titled "Delete"
+		// must not erase anyone.
+		return Keyword{}, false
 	case chat.KindText:
 		return s.keywords.Match(m.Text)
 	}

@@ -23,6 +23,11 @@ const (
 	ChoiceAccept  = "consent.accept"
 	ChoiceDecline = "consent.decline"
 	ChoiceAudio   = "consent.audio"
+	// Menus may offer the control actions as buttons with these ids.
+	ChoiceWithdraw = "consent.withdraw"
+	ChoiceErase    = "consent.erase"
+	ChoiceExport   = "consent.export"
+	ChoiceReceipt  = "consent.receipt"
 	// ChoiceGrantPrefix and ChoiceRefusePrefix, followed by a purpose
 	// ("consent.grant.followup"), let any menu ask for an optional purpose:
 	// the Gate records the answer and passes the message on.

@@ -350,7 +350,8 @@ func (s *Service) project(st storage.ConsentState, found bool, ref storage.Conta
 	}
 	next.LastEvent = e.ID
 	next.UpdatedAt = e.RecordedAt
-	if e.Language != "" {
+	if e.Language != "" && en.notice != nil {
+		// the person's language is the language of the notice they saw
 		next.Language = e.Language
 	}
 	set := func(state State, basis string) {

@@ -506,3 +506,56 @@ func TestObjectAndRestrict(t *testing.T) {
 		t.Fatalf("pending sends cancelled for %d people", len(e.canceled))
 	}
 }
+
+func TestButtonsActByID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	who := addr("15550005001")
+	e.agree(who)
+	// a flow's button whose title happens to be a control word
+	if err := e.deliver(&chat.Message{From: who, Kind: chat.KindChoice, Choice: "appointment.cancel", Text: "Delete"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.send(who, chat.Intent{}); err != nil {
+		t.Fatalf("a button titled Delete erased or withdrew: %v", err)
+	}
+	if e.handled[len(e.handled)-1] != "appointment.cancel" {
+		t.Fatalf("flows saw %v", e.handled)
+	}
+	// the consent ids do act
+	if err := e.tap(who, consent.ChoiceWithdraw); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.send(who, chat.Intent{}); !errors.Is(err, consent.ErrNotPermitted) {
+		t.Fatalf("after the withdraw button: %v", err)
+	}
+}
+
+func TestSweepKeepsEvidenceOfPastConsent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	who := addr("15550005002")
+	e.agree(who)
+	e.setNotices(loadNotices(t, "testdata/notices-v2"))
+	if err := e.text(who, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tap(who, consent.ChoiceDecline); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Contacts().Get(ctx, refOf(who)); err != nil {
+		t.Fatalf("declining a changed notice erased the person: %v", err)
+	}
+	e.clock.Advance(365 * 24 * time.Hour)
+	rep, err := e.svc.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Forgotten != 0 {
+		t.Fatalf("the ledger of someone who once agreed was forgotten: %+v", rep)
+	}
+	if _, found, _ := e.svc.State(ctx, refOf(who)); !found {
+		t.Fatal("state gone")
+	}
+}

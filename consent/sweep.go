@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/storage"
@@ -40,7 +41,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		core := st.Purposes[string(chat.PurposeCore)]
 		switch State(core.State) {
 		case StateDeclined, StatePresented:
-			if !st.Hold && now.Sub(st.UpdatedAt) >= s.declinedRetention && st.Subject != "" && !hasGrantedOptional(st) {
+			if s.forgettable(ctx, st, now) {
 				if st.Contact.Identifier != "" {
 					// what the runtime kept of a person who never answered
 					if err := s.dropResidue(ctx, st.Contact); err != nil {
@@ -91,13 +92,29 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	return rep, nil
 }
 
-func hasGrantedOptional(st storage.ConsentState) bool {
-	for p, ps := range st.Purposes {
-		if p != string(chat.PurposeCore) && State(ps.State) == StateGranted {
-			return true
+// forgettable reports whether the minimal record of a person who declined
+// or never answered may go: past retention, not held, and the person never
+// agreed to anything (a ledger that proves past consent stays as evidence).
+// A tombstone whose contact is gone cannot show its history; it is forgotten
+// only if the core purpose is all it ever had.
+func (s *Service) forgettable(ctx context.Context, st storage.ConsentState, now time.Time) bool {
+	if st.Hold || st.Subject == "" || now.Sub(st.UpdatedAt) < s.declinedRetention {
+		return false
+	}
+	for p := range st.Purposes {
+		if p != string(chat.PurposeCore) {
+			return false
 		}
 	}
-	return false
+	if st.Contact.Identifier == "" {
+		return true
+	}
+	h, err := s.History(ctx, st.Contact)
+	if err != nil {
+		return false
+	}
+	_, granted := lastGrant(h)
+	return !granted
 }
 
 func sorted(ps []chat.Purpose) []chat.Purpose {
