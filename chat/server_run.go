@@ -382,7 +382,11 @@ func (s *Server) process(r *runState, f *flight) {
 		return
 	}
 	reason := clipReason(fmt.Sprintf("attempt %d of %d: %v", c.Attempts, s.retry.MaxAttempts, err))
-	if c.Attempts >= s.retry.MaxAttempts {
+	permanent := isPermanent(err)
+	if permanent {
+		reason = clipReason(fmt.Sprintf("attempt %d, not retried: %v", c.Attempts, err))
+	}
+	if permanent || c.Attempts >= s.retry.MaxAttempts {
 		s.log.LogAttrs(r.work, slog.LevelError, "chat: handling failed; dead-lettering", attrs...)
 		if s.settle(r, f, kind, func(ctx context.Context) error { return s.inbox.DeadLetter(ctx, s.owner, c.Seq, reason) }) {
 			s.metrics.DeadLettered(kind)
@@ -451,6 +455,28 @@ func (s *Server) handleMessage(ctx context.Context, m *Message) error {
 		return fmt.Errorf("record last inbound time: %w", err)
 	}
 	return s.handler.Handle(ctx, replier{s: s, to: m.From}, m)
+}
+
+// Permanent marks err as a failure that a retry cannot cure (a message the
+// handler can never process, a reply the channel will always refuse): the
+// Server dead-letters the event at once instead of retrying it. Errors
+// matching ErrInvalid (an Outgoing that does not validate) are treated as
+// permanent too. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func isPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p) || errors.Is(err, ErrInvalid)
 }
 
 // PanicError is the error a panicking handler is retried and dead-lettered

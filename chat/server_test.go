@@ -810,3 +810,56 @@ func TestRetryPolicyDelay(t *testing.T) {
 		t.Errorf("DefaultRetryPolicy = %+v", d)
 	}
 }
+
+// A failure a retry cannot cure is dead-lettered at once.
+func TestServerDeadLettersPermanentFailuresAtOnce(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		store := memory.New()
+		var calls atomic.Int64
+		h := chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+			calls.Add(1)
+			switch m.ID {
+			case "wamid.perm":
+				return chat.Permanent(errors.New("flow definition is broken"))
+			case "wamid.invalid":
+				_, err := r.Reply(ctx, chat.Text{Body: " "}) // fails validation in the sender
+				return err
+			}
+			return nil
+		})
+		snd := chat.SenderFunc(func(ctx context.Context, to chat.Address, m chat.Outgoing) (chat.SendResult, error) {
+			if err := m.Validate(); err != nil {
+				return chat.SendResult{}, err
+			}
+			return chat.SendResult{MessageID: "wamid.o"}, nil
+		})
+		srv, err := chat.NewServer(store, h, chat.WithSender(snd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := runServer(t, srv)
+		now := time.Now()
+		_ = srv.Accept(t.Context(), []chat.Event{
+			textEvent(contactN(1), "wamid.perm", "a", now),
+			textEvent(contactN(2), "wamid.invalid", "b", now),
+		})
+		synctest.Wait()
+		_ = stop()
+		if calls.Load() != 2 {
+			t.Errorf("handler called %d times, want once per message", calls.Load())
+		}
+		dead, _ := store.Inbox().DeadLetters(t.Context(), 10)
+		if len(dead) != 2 {
+			t.Fatalf("dead letters = %+v, want both", dead)
+		}
+		for _, d := range dead {
+			if !strings.Contains(d.LastError, "attempt 1, not retried: ") {
+				t.Errorf("reason = %q", d.LastError)
+			}
+		}
+		if chat.Permanent(nil) != nil {
+			t.Error("Permanent(nil) != nil")
+		}
+	})
+}
