@@ -64,6 +64,9 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 	if ok, _ := s.Allowed(st, found, chat.PurposeCore, now); ok {
 		return s.consented(ctx, r, m, next, ref, st, lang, kw, isKW)
 	}
+	if m.Kind == chat.KindReaction || m.Kind == chat.KindSystem {
+		return nil // not something the person said to us: no notice, nothing kept
+	}
 	n := s.notices.Get(lang)
 	shown := found && !st.PromptAt.IsZero() && st.Hash == n.Hash
 	if isKW {
