@@ -137,7 +137,7 @@ func (s *Service) Export(ctx context.Context, ref storage.ContactRef, req Reques
 	if lang == "" {
 		lang = st.Language
 	}
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	e := &Export{
 		Subject: st.Subject, Channel: ref.Channel, Identifier: ref.Identifier, GeneratedAt: now, Language: n.Language,
 		Consent:  ExportConsent{Purposes: st.Purposes, Notice: st.Notice, Events: []ExportEvent{}},

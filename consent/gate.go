@@ -67,7 +67,7 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 	if m.Kind == chat.KindReaction || m.Kind == chat.KindSystem {
 		return nil // not something the person said to us: no notice, nothing kept
 	}
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	shown := found && !st.PromptAt.IsZero() && st.Hash == n.Hash
 	if isKW {
 		switch kw.Action {
@@ -118,7 +118,7 @@ func (s *Service) optionalAnswer(ctx context.Context, m *chat.Message, ref stora
 	if p == m.Choice {
 		typ, p = EventDeclined, strings.TrimPrefix(m.Choice, ChoiceRefusePrefix)
 	}
-	n := s.notices.Get(st.Language)
+	n := s.notices.Load().Get(st.Language)
 	t, ok := n.Terms(chat.Purpose(p))
 	if !ok || p == string(chat.PurposeCore) {
 		return nil // not a purpose of the notice: leave it to the next handler
@@ -175,7 +175,7 @@ func (s *Service) language(st storage.ConsentState, found bool, kw Keyword, isKW
 			}
 		}
 		for _, l := range kw.Languages {
-			if s.notices.Has(l) {
+			if s.notices.Load().Has(l) {
 				return l
 			}
 		}
@@ -183,10 +183,10 @@ func (s *Service) language(st storage.ConsentState, found bool, kw Keyword, isKW
 	if known {
 		return st.Language
 	}
-	if h := s.hint(m); h != "" && s.notices.Has(h) {
+	if h := s.hint(m); h != "" && s.notices.Load().Has(h) {
 		return h
 	}
-	return s.notices.Default().Language
+	return s.notices.Load().Default().Language
 }
 
 // scriptHint guesses a language from the script of a text message.
@@ -207,7 +207,7 @@ func (s *Service) scriptHint(m *chat.Message) string {
 	}
 	pick := func(langs ...string) string {
 		for _, l := range langs {
-			if s.notices.Has(l) {
+			if s.notices.Load().Has(l) {
 				return l
 			}
 		}
@@ -381,12 +381,12 @@ func (s *Service) chatWithdraw(ctx context.Context, r chat.Replier, m *chat.Mess
 	if err := s.Withdraw(ctx, ref, Request{Method: method(m, kw), Evidence: m.ID, Language: lang, OccurredAt: m.Time}); err != nil {
 		return err
 	}
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	return s.confirm(ctx, r, s.render(n.Texts.Withdrawn, n, nil))
 }
 
 func (s *Service) chatErase(ctx context.Context, r chat.Replier, m *chat.Message, ref storage.ContactRef, lang string, kw Keyword) error {
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	req := Request{Method: method(m, kw), Evidence: m.ID, Language: lang, OccurredAt: m.Time}
 	hold, err := s.holdFor(ctx, ref)
 	if err != nil {
@@ -424,7 +424,7 @@ func (s *Service) chatExport(ctx context.Context, r chat.Replier, m *chat.Messag
 			return fmt.Errorf("consent: deliver export: %w", err)
 		}
 	}
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	return s.confirm(ctx, r, s.render(n.Texts.ExportRequested, n, nil))
 }
 

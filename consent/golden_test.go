@@ -93,7 +93,10 @@ func runScript(t *testing.T, lang string, steps []string) string {
 			fmt.Fprintf(&b, "~ %s later\n", arg)
 			continue
 		case "publish":
-			e.setNotices(loadNotices(t, "testdata/notices-v2"))
+			e.notices = loadNotices(t, "testdata/notices-v2")
+			if err := e.svc.SetNotices(e.notices); err != nil {
+				t.Fatal(err)
+			}
 			fmt.Fprintf(&b, "~ notices v2 published (material)\n")
 			rep, err := e.svc.Sweep(ctx)
 			if err != nil {

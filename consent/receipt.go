@@ -119,7 +119,7 @@ func (s *Service) Receipt(ctx context.Context, ref storage.ContactRef) (*Kantara
 	if !ok {
 		return nil, fmt.Errorf("consent: receipt: %w", ErrNoGrant)
 	}
-	n := s.notices.Get(g.Language)
+	n := s.notices.Load().Get(g.Language)
 	c := s.controller
 	r := &KantaraReceipt{
 		Version: KantaraVersion, Jurisdiction: c.Jurisdiction, ConsentTimestamp: g.OccurredAt.Unix(),
@@ -205,7 +205,7 @@ func (s *Service) sendReceipt(ctx context.Context, r chat.Replier, ref storage.C
 	if !ok {
 		return nil
 	}
-	n := s.notices.Get(lang)
+	n := s.notices.Load().Get(lang)
 	text := s.render(n.Texts.Receipt, n, map[string]string{
 		"date":     dateOf(g.OccurredAt),
 		"version":  g.Notice,

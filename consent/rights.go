@@ -28,7 +28,7 @@ func (s *Service) Withdraw(ctx context.Context, ref storage.ContactRef, req Requ
 	}
 	purposes := req.Purposes
 	if len(purposes) == 0 {
-		purposes = allPurposes(st, s.notices.Get(st.Language))
+		purposes = allPurposes(st, s.notices.Load().Get(st.Language))
 	}
 	if _, err := s.appendEvent(ctx, ref, entry{
 		typ: EventWithdrawn, purposes: purposes, lang: req.Language, method: req.method(),
@@ -67,7 +67,7 @@ func (s *Service) stopPurposes(ctx context.Context, ref storage.ContactRef, req 
 	}
 	purposes := req.Purposes
 	if len(purposes) == 0 {
-		purposes = allPurposes(st, s.notices.Get(st.Language))
+		purposes = allPurposes(st, s.notices.Load().Get(st.Language))
 	}
 	if _, err := s.appendEvent(ctx, ref, entry{
 		typ: typ, purposes: purposes, lang: req.Language, method: req.method(),

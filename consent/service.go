@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -186,7 +187,7 @@ func WithController(c Controller) Option {
 // own beyond its configuration.
 type Service struct {
 	store   storage.Store
-	notices *Notices
+	notices atomic.Pointer[Notices]
 
 	keywords          *Keywords
 	now               func() time.Time
@@ -212,14 +213,15 @@ func New(store storage.Store, notices *Notices, opts ...Option) (*Service, error
 		return nil, fmt.Errorf("consent: New: %w", ErrNoNotice)
 	}
 	s := &Service{
-		store: store, notices: notices,
-		now: time.Now, newID: uuid.NewString,
+		store: store,
+		now:   time.Now, newID: uuid.NewString,
 		log:               slog.New(slog.DiscardHandler),
 		holdPriority:      2,
 		holdReview:        30 * 24 * time.Hour,
 		window:            24 * time.Hour,
 		declinedRetention: 90 * 24 * time.Hour,
 	}
+	s.notices.Store(notices)
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
@@ -238,7 +240,19 @@ func New(store storage.Store, notices *Notices, opts ...Option) (*Service, error
 }
 
 // Notices returns the notices the service shows.
-func (s *Service) Notices() *Notices { return s.notices }
+func (s *Service) Notices() *Notices { return s.notices.Load() }
+
+// SetNotices publishes a new set of notices, for lines that reload edited
+// files without restarting. People whose consent a material change no
+// longer covers are asked again on their next message; run Sweep to record
+// that for everyone at once.
+func (s *Service) SetNotices(ns *Notices) error {
+	if ns == nil || len(ns.byLang) == 0 {
+		return fmt.Errorf("consent: SetNotices: %w", ErrNoNotice)
+	}
+	s.notices.Store(ns)
+	return nil
+}
 
 // ContactOf returns the storage reference of the person at a.
 func ContactOf(a chat.Address) storage.ContactRef {
@@ -509,7 +523,7 @@ func (s *Service) purposeOK(st storage.ConsentState, p chat.Purpose, now time.Ti
 	if !ps.ExpiresAt.IsZero() && !now.Before(ps.ExpiresAt) {
 		return false, StateExpired
 	}
-	if !s.notices.Get(st.Language).Covers(st.Notice) {
+	if !s.notices.Load().Get(st.Language).Covers(st.Notice) {
 		return false, StateReconsent
 	}
 	return true, StateGranted

@@ -65,7 +65,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			return rep, err
 		}
 		var expired, stale []chat.Purpose
-		notice := s.notices.Get(st.Language)
+		notice := s.notices.Load().Get(st.Language)
 		for p, ps := range st.Purposes {
 			if State(ps.State) != StateGranted {
 				continue
