@@ -1,0 +1,123 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+)
+
+// putBatcher lets concurrent Accepts share inbox writes (group commit).
+// The first caller writes its items at once; callers that arrive while that
+// write is in progress queue up, and the next write takes all of them in one
+// Put. At low load nothing waits; under load the store sees a few larger
+// transactions instead of one per webhook delivery, which is what a single
+// writer (SQLite) or a round trip per transaction (Postgres) needs.
+//
+// A combined Put is atomic like any Put: if it fails, every caller in it
+// gets the error (and answers the channel 503, so it delivers again).
+type putBatcher struct {
+	inbox   storage.Inbox
+	timeout time.Duration // bounds one combined Put
+
+	mu      sync.Mutex
+	queue   []*putRequest
+	writing bool // a goroutine is writing; it takes the queue when done
+}
+
+type putRequest struct {
+	items []storage.InboxItem
+	now   time.Time
+	done  chan putResponse // buffered: the writer never blocks on it
+}
+
+type putResponse struct {
+	fresh []bool
+	err   error
+}
+
+// maxPutItems bounds the items of one combined Put. A single Accept with
+// more is written alone.
+const maxPutItems = 1000
+
+// put stores items and reports which were fresh. It returns early with
+// ctx's error if ctx ends first; the items may still be stored then, which
+// is harmless: a later delivery finds them as duplicates.
+func (b *putBatcher) put(ctx context.Context, items []storage.InboxItem, now time.Time) ([]bool, error) {
+	req := &putRequest{items: items, now: now, done: make(chan putResponse, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	lead := !b.writing
+	b.writing = true
+	b.mu.Unlock()
+	if lead && b.write(ctx) {
+		// Others queued during the write: keep writing for them, without
+		// holding this caller back.
+		go func() {
+			for b.write(context.WithoutCancel(ctx)) {
+			}
+		}()
+	}
+	select {
+	case r := <-req.done:
+		return r.fresh, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// write performs one combined Put of the queued requests and reports
+// whether more requests are waiting. When it reports false, the next put
+// leads again.
+func (b *putBatcher) write(ctx context.Context) bool {
+	b.mu.Lock()
+	n, count := 0, 0
+	for n < len(b.queue) && (n == 0 || count+len(b.queue[n].items) <= maxPutItems) {
+		count += len(b.queue[n].items)
+		n++
+	}
+	batch := b.queue[:n:n]
+	b.queue = b.queue[n:]
+	b.mu.Unlock()
+
+	var items []storage.InboxItem
+	if len(batch) == 1 {
+		items = batch[0].items
+	} else {
+		items = make([]storage.InboxItem, 0, count)
+		for _, r := range batch {
+			items = append(items, r.items...)
+		}
+	}
+	// The write serves several callers, so no one caller's cancellation
+	// may abort it.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
+	res, err := b.inbox.Put(pctx, items, batch[len(batch)-1].now)
+	cancel()
+	if err == nil && len(res.Fresh) != len(items) {
+		err = errShortPutResult
+	}
+	off := 0
+	for _, r := range batch {
+		var resp putResponse
+		if err != nil {
+			resp.err = err
+		} else {
+			resp.fresh = res.Fresh[off : off+len(r.items)]
+		}
+		off += len(r.items)
+		r.done <- resp
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		b.writing = false
+		return false
+	}
+	return true
+}
+
+var errShortPutResult = errors.New("inbox put: the store reported fewer results than items")
