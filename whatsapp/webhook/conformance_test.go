@@ -228,18 +228,33 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// Every real payload takes the fast path of Parse, and it gives what the
-// slow path gives.
+// Every real payload takes the fast path of Parse, the usual messages and
+// statuses the quick one, and each gives what the slow path gives.
 func TestConformanceFastPath(t *testing.T) {
 	t.Parallel()
+	quickTaken := 0
 	for name, body := range conformancePayloads(t) {
-		fast, ok, slow := webhook.ParseBoth(body)
+		quick, quickOK, fast, ok, slow := webhook.ParsePaths(body)
 		if !ok {
 			t.Errorf("%s: fast path not taken", name)
 			continue
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s: fast and slow paths differ", name)
+		}
+		if quickOK {
+			quickTaken++
+			if !reflect.DeepEqual(quick, slow) {
+				qj, _ := json.Marshal(quick)
+				sj, _ := json.Marshal(slow)
+				t.Errorf("%s: quick and slow paths differ:\nquick %s\nslow  %s", name, qj, sj)
+			}
+		}
+		for _, typical := range []string{"text__meta-docs.json", "status_sent_pmp_pricing__meta-docs.json", "image__java-sdk.json",
+			"interactive_button_reply__meta-docs.json", "status_failed_131047__java-sdk.json", "reaction__pywa.json"} {
+			if name == typical && !quickOK {
+				t.Errorf("%s: quick path not taken", name)
+			}
 		}
 		// A Notification also decodes with encoding/json alone.
 		var direct webhook.Notification
@@ -249,6 +264,7 @@ func TestConformanceFastPath(t *testing.T) {
 			t.Errorf("%s: json.Unmarshal gives other events than Parse", name)
 		}
 	}
+	t.Logf("quick path taken for %d payloads", quickTaken)
 }
 
 // Every real payload, signed and delivered to the handler, is accepted with

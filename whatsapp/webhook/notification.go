@@ -146,6 +146,12 @@ func Parse(body []byte) (*Notification, error) {
 		return nil, ErrMalformed
 	}
 	data := bytes.Clone(trimmed)
+	if !json.Valid(data) {
+		return nil, ErrMalformed
+	}
+	if n, ok := parseQuick(data); ok {
+		return n, nil
+	}
 	var fast fastNotification
 	err := json.Unmarshal(data, &fast)
 	var te *json.UnmarshalTypeError

@@ -183,28 +183,37 @@ func TestFlowReply(t *testing.T) {
 	}
 }
 
-// The fast path of Parse reads keys as encoding/json does, or leaves the
-// body to the slow path; either way the result is the slow path's.
+// The quick and fast paths of Parse read keys as encoding/json does, or
+// leave the body to the slow path; either way the result is the slow
+// path's.
 func TestParseFastPathAgreesWithSlowPath(t *testing.T) {
 	t.Parallel()
 	msg := func(id string) string {
 		return `{"from":"16505551234","id":"` + id + `","timestamp":"1749416383","type":"text","text":{"body":"a \"quoted\" \\ body [{"}}`
 	}
 	bodies := map[string]string{
-		"duplicate messages key":  string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"messages":[` + msg("b") + `,` + msg("c") + `]}`)),
-		"case variant key":        string(wrap(`{"metadata":{"phone_number_id":"1"},"Messages":[` + msg("a") + `],"STATUSES":[{"id":"x","status":"read","recipient_id":"2"}]}`)),
-		"escaped key":             string(wrap(`{"metadata":{"phone_number_id":"1"},"mess\u0061ges":[` + msg("a") + `]}`)),
-		"non-ASCII folding key":   string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"meſſages":[` + msg("b") + `]}`)),
-		"null elements":           string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[null,` + msg("a") + `,null],"statuses":[null]}`)),
-		"empty arrays":            string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[],"statuses":[],"message_echoes":[]}`)),
-		"null value":              `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`,
-		"duplicate value":         `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]},"value":{"messages":[` + msg("b") + `]}}]}]}`,
-		"duplicate entry":         `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]}}]}],"entry":null}`,
-		"value before field":      `{"entry":[{"changes":[{"value":{"messages":[` + msg("a") + `]},"field":"messages"}]}]}`,
-		"unknown field":           `{"entry":[{"changes":[{"field":"history","value":{"messages":[` + msg("a") + `]}}]}]}`,
-		"whitespace everywhere":   "{ \"entry\" : [ { \"changes\" : [ { \"field\" : \"messages\" , \"value\" : { \"messages\" : [ " + msg("a") + " , " + msg("b") + " ] } } ] } ] }",
-		"nested arrays":           string(wrap(`{"messages":[{"id":"o","from":"1","type":"order","order":{"product_items":[{"quantity":1},[[]]]}}]}`)),
-		"entries without changes": `{"entry":[{},null,{"changes":null},{"changes":[]}]}`,
+		"duplicate messages key":       string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"messages":[` + msg("b") + `,` + msg("c") + `]}`)),
+		"case variant key":             string(wrap(`{"metadata":{"phone_number_id":"1"},"Messages":[` + msg("a") + `],"STATUSES":[{"id":"x","status":"read","recipient_id":"2"}]}`)),
+		"escaped key":                  string(wrap(`{"metadata":{"phone_number_id":"1"},"mess\u0061ges":[` + msg("a") + `]}`)),
+		"non-ASCII folding key":        string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[` + msg("a") + `],"meſſages":[` + msg("b") + `]}`)),
+		"null elements":                string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[null,` + msg("a") + `,null],"statuses":[null]}`)),
+		"empty arrays":                 string(wrap(`{"metadata":{"phone_number_id":"1"},"messages":[],"statuses":[],"message_echoes":[]}`)),
+		"null value":                   `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`,
+		"duplicate value":              `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]},"value":{"messages":[` + msg("b") + `]}}]}]}`,
+		"duplicate entry":              `{"entry":[{"changes":[{"field":"messages","value":{"messages":[` + msg("a") + `]}}]}],"entry":null}`,
+		"value before field":           `{"entry":[{"changes":[{"value":{"messages":[` + msg("a") + `]},"field":"messages"}]}]}`,
+		"unknown field":                `{"entry":[{"changes":[{"field":"history","value":{"messages":[` + msg("a") + `]}}]}]}`,
+		"whitespace everywhere":        "{ \"entry\" : [ { \"changes\" : [ { \"field\" : \"messages\" , \"value\" : { \"messages\" : [ " + msg("a") + " , " + msg("b") + " ] } } ] } ] }",
+		"nested arrays":                string(wrap(`{"messages":[{"id":"o","from":"1","type":"order","order":{"product_items":[{"quantity":1},[[]]]}}]}`)),
+		"entries without changes":      `{"entry":[{},null,{"changes":null},{"changes":[]}]}`,
+		"nulls in known places":        string(wrap(`{"metadata":null,"contacts":[null,{"profile":null,"wa_id":null}],"messages":[{"id":"a","from":"1","text":null,"context":null,"image":{"voice":null,"id":null}}],"statuses":[{"id":"s","status":"read","pricing":{"billable":null},"conversation":{"origin":null},"errors":[null,{"error_data":null}]}],"errors":null}`)),
+		"numbers where strings":        string(wrap(`{"metadata":{"phone_number_id":106540352242922},"messages":[{"id":1,"from":16505551234,"timestamp":1749416383,"type":"text","text":{"body":"x"}}]}`)),
+		"string where number":          string(wrap(`{"messages":[{"id":"a","type":"location","location":{"latitude":"1.5","longitude":"x"}}]}`)),
+		"wrong type for a string":      string(wrap(`{"messages":[{"id":"a","type":7}]}`)),
+		"escaped text":                 string(wrap(`{"messages":[{"id":"a","from":"1","type":"text","text":{"body":"\u0645\u0631\u062d\u0628\u0627 \ud83d\ude4f \/ \"q\" \ud800"}}]}`)),
+		"raw UTF-8 text":               string(wrap(`{"messages":[{"id":"a","from":"1","type":"text","text":{"body":"مرحبا é"}}]}`)),
+		"template field":               `{"entry":[{"changes":[{"value":{"event":"APPROVED","message_template_id":1},"field":"message_template_status_update"}]}]}`,
+		"messages under another field": `{"entry":[{"changes":[{"value":{"messages":[]},"field":"history"}]}]}`,
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
@@ -212,7 +221,12 @@ func TestParseFastPathAgreesWithSlowPath(t *testing.T) {
 			if !json.Valid([]byte(body)) {
 				t.Fatalf("test body is not JSON: %s", body)
 			}
-			fast, ok, slow := webhook.ParseBoth([]byte(body))
+			quick, quickOK, fast, ok, slow := webhook.ParsePaths([]byte(body))
+			if quickOK && !reflect.DeepEqual(quick, slow) {
+				qj, _ := json.Marshal(quick)
+				sj, _ := json.Marshal(slow)
+				t.Fatalf("quick and slow paths differ:\nquick %s\nslow  %s", qj, sj)
+			}
 			if ok && !reflect.DeepEqual(fast, slow) {
 				fj, _ := json.Marshal(fast)
 				sj, _ := json.Marshal(slow)
