@@ -69,6 +69,9 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 			return err
 		}
 		k := s.keys()
+		if err := k.load(ctx, q, subjects); err != nil {
+			return err
+		}
 		for i, it := range items {
 			box, err := k.forWrite(ctx, q, subjects[i])
 			if err != nil {
@@ -157,9 +160,10 @@ WHERE seq IN (
 	AND ((i.state = 0 AND i.retry_at <= ?) OR (i.state = 1 AND i.lease_until <= ?))
 	AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.part = i.part AND j.state IN (0, 1) AND j.ord < i.ord)
 	ORDER BY i.ord LIMIT ? ` + s.d.SkipLocked + `)
-RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error`
+RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
+	(SELECT d.wrapped FROM dek d WHERE d.subject = inbox.part)`
 	var out []storage.Claimed
-	err := s.write(ctx, func(q db) error {
+	err := s.writeRelaxed(ctx, func(q db) error {
 		out = nil
 		rows, err := q.query(ctx, query, owner, ts(now.Add(lease)), ts(now), ts(now), max)
 		if err != nil {
@@ -168,7 +172,7 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error`
 		var got []claimedRow
 		for rows.Next() {
 			var r claimedRow
-			if err := rows.Scan(&r.seq, &r.ord, &r.keyHash, &r.part, &r.body, &r.at, &r.attempts, &r.leaseUntil, &r.lastError); err != nil {
+			if err := rows.Scan(&r.seq, &r.ord, &r.keyHash, &r.part, &r.body, &r.at, &r.attempts, &r.leaseUntil, &r.lastError, &r.wrapped); err != nil {
 				rows.Close()
 				return err
 			}
@@ -183,9 +187,6 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error`
 		slices.SortFunc(got, func(a, b claimedRow) int { return cmp.Compare(a.ord, b.ord) })
 		k := s.keys()
 		for _, r := range got {
-			if _, err := k.forRead(ctx, q, r.part); err != nil {
-				return err
-			}
 			c, err := b.decode(ctx, k, r)
 			if err != nil {
 				return err
@@ -201,16 +202,14 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error`
 }
 
 // held runs an update on an item owner holds; none changed is ErrLeaseLost.
+// Leases and acks are relaxed writes: one lost to a power cut means the
+// event is handled again, which the inbox allows (at least once).
 func (b inbox) held(ctx context.Context, op string, seq int64, query string, args ...any) error {
 	s := b.s
 	if err := s.open(ctx); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	var n int64
-	err := s.write(ctx, func(q db) (err error) {
-		n, err = q.exec(ctx, query, args...)
-		return err
-	})
+	n, err := s.execOne(ctx, true, query, args...)
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -360,4 +359,66 @@ func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 		return storage.InboxStats{}, s.fail("inbox stats", err)
 	}
 	return st, nil
+}
+
+// BatchAcker is an optional ability of the SQL stores' inboxes, found by
+// type assertion on Store.Inbox(): acknowledging many items in one
+// transaction, which costs about as much as one Ack.
+type BatchAcker interface {
+	// AckBatch acks every item of seqs that owner still holds and returns
+	// those it no longer held (their leases were lost).
+	AckBatch(ctx context.Context, owner string, seqs []int64) (lost []int64, err error)
+}
+
+var _ BatchAcker = inbox{}
+
+// AckBatch implements BatchAcker.
+func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int64, error) {
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return nil, fmt.Errorf("inbox ack batch: %w", err)
+	}
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	var lost []int64
+	err := s.writeRelaxed(ctx, func(q db) error {
+		lost = lost[:0]
+		acked := make(map[int64]bool, len(seqs))
+		for rest := seqs; len(rest) > 0; {
+			n := min(len(rest), 200)
+			args := make([]any, 0, n+1)
+			args = append(args, owner)
+			for _, seq := range rest[:n] {
+				args = append(args, seq)
+			}
+			rows, err := q.query(ctx, "UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE state = 1 AND owner = ? AND seq IN ("+
+				placeholders(n)+") RETURNING seq", args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var seq int64
+				if err := rows.Scan(&seq); err != nil {
+					rows.Close()
+					return err
+				}
+				acked[seq] = true
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
+		for _, seq := range seqs {
+			if !acked[seq] {
+				lost = append(lost, seq)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail("inbox ack batch", err)
+	}
+	return lost, nil
 }

@@ -80,6 +80,11 @@ type Config struct {
 	Clock func() time.Time
 	// OnClose runs once when the store closes, after the pools.
 	OnClose func() error
+	// DurableSync and RelaxedSync are statements run on the pinned writer
+	// before a durable write (the default) and before a write that may be
+	// lost on power failure without harm (inbox leases and acks: an event
+	// whose ack is lost is delivered again). Empty: no switching.
+	DurableSync, RelaxedSync string
 }
 
 // Store implements storage.Store over database/sql.
@@ -108,6 +113,9 @@ type pinned struct {
 	mu    sync.Mutex
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+
+	durable, relaxed string
+	mode             string // the last of them run
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -138,7 +146,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: writer connection: %w", err)
 		}
-		s.pin = &pinned{conn: conn, stmts: make(map[string]*sql.Stmt)}
+		s.pin = &pinned{conn: conn, stmts: make(map[string]*sql.Stmt), durable: cfg.DurableSync, relaxed: cfg.RelaxedSync}
 	}
 	if s.newID == nil {
 		s.newID = uuid.NewString
@@ -389,10 +397,52 @@ func (q db) scanRow(ctx context.Context, query string, args []any, dest ...any) 
 
 func (s *Store) reader() db { return db{s: s} }
 
-// write runs fn in a write transaction, again when it lost a race.
+// write runs fn in a durable write transaction, again when it lost a race.
 func (s *Store) write(ctx context.Context, fn func(q db) error) error {
+	return s.writeMode(ctx, false, fn)
+}
+
+// writeRelaxed runs fn in a write transaction that a power failure may
+// undo without harm (see Config.RelaxedSync).
+func (s *Store) writeRelaxed(ctx context.Context, fn func(q db) error) error {
+	return s.writeMode(ctx, true, fn)
+}
+
+// execOne runs a single write statement as its own transaction: on the
+// pinned writer without BEGIN and COMMIT around it, which halves the cost of
+// the inbox's acks. It reports the rows changed.
+func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ...any) (int64, error) {
+	p := s.pin
+	if p == nil {
+		var n int64
+		err := s.writeMode(ctx, relaxed, func(q db) (err error) {
+			n, err = q.exec(ctx, query, args...)
+			return err
+		})
+		return n, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmts == nil {
+		return 0, storage.ErrClosed
+	}
+	q := db{s: s, raw: p.conn, pin: p}
+	mode := p.durable
+	if relaxed {
+		mode = p.relaxed
+	}
+	if mode != p.mode {
+		if _, err := q.exec(ctx, mode); err != nil {
+			return 0, err
+		}
+		p.mode = mode
+	}
+	return q.exec(ctx, query, args...)
+}
+
+func (s *Store) writeMode(ctx context.Context, relaxed bool, fn func(q db) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.writeOnce(ctx, fn)
+		err := s.writeOnce(ctx, relaxed, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt >= 8 {
 			return err
 		}
@@ -406,9 +456,9 @@ func (s *Store) write(ctx context.Context, fn func(q db) error) error {
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(q db) error) error {
+func (s *Store) writeOnce(ctx context.Context, relaxed bool, fn func(q db) error) error {
 	if p := s.pin; p != nil {
-		return s.writePinned(ctx, p, fn)
+		return s.writePinned(ctx, p, relaxed, fn)
 	}
 	tx, err := s.w.BeginTx(ctx, s.d.TxOptions)
 	if err != nil {
@@ -421,7 +471,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(q db) error) error {
 	return tx.Commit()
 }
 
-func (s *Store) writePinned(ctx context.Context, p *pinned, fn func(q db) error) error {
+func (s *Store) writePinned(ctx context.Context, p *pinned, relaxed bool, fn func(q db) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stmts == nil {
@@ -433,17 +483,28 @@ func (s *Store) writePinned(ctx context.Context, p *pinned, fn func(q db) error)
 	// The transaction's end must run even when ctx ends midway, or the
 	// connection would stay inside it.
 	end := context.WithoutCancel(ctx)
-	if _, err := p.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	q := db{s: s, raw: p.conn, pin: p}
+	mode := p.durable
+	if relaxed {
+		mode = p.relaxed
+	}
+	if mode != p.mode {
+		if _, err := q.exec(ctx, mode); err != nil {
+			return err
+		}
+		p.mode = mode
+	}
+	if _, err := q.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	if err := fn(db{s: s, raw: p.conn, pin: p}); err != nil {
-		if _, rerr := p.conn.ExecContext(end, "ROLLBACK"); rerr != nil {
+	if err := fn(q); err != nil {
+		if _, rerr := q.exec(end, "ROLLBACK"); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 		return err
 	}
-	if _, err := p.conn.ExecContext(end, "COMMIT"); err != nil {
-		p.conn.ExecContext(end, "ROLLBACK")
+	if _, err := q.exec(end, "COMMIT"); err != nil {
+		q.exec(end, "ROLLBACK")
 		return err
 	}
 	return nil
@@ -520,21 +581,44 @@ func (k *keys) forWrite(ctx context.Context, q db, subject []byte) (*seal.Box, e
 	return k.open(ctx, subject, wrapped)
 }
 
-// forRead returns the subject's box, or nil when the subject has no key
-// (nothing sealed for it survives).
-func (k *keys) forRead(ctx context.Context, q db, subject []byte) (*seal.Box, error) {
-	if b := k.boxes[string(subject)]; b != nil {
-		return b, nil
+// load reads the wrapped keys of many subjects in one query per 200 and
+// opens them; subjects without a key are left out (forWrite creates them).
+func (k *keys) load(ctx context.Context, q db, subjects [][]byte) error {
+	var want []any
+	seen := map[string]bool{}
+	for _, s := range subjects {
+		if k.boxes[string(s)] == nil && !seen[string(s)] {
+			seen[string(s)] = true
+			want = append(want, s)
+		}
 	}
-	var wrapped []byte
-	err := q.scanRow(ctx, "SELECT wrapped FROM dek WHERE subject = ?", []any{subject}, &wrapped)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	for len(want) > 0 {
+		n := min(len(want), 200)
+		rows, err := q.query(ctx, "SELECT subject, wrapped FROM dek WHERE subject IN ("+placeholders(n)+") "+k.s.d.ForShare, want[:n]...)
+		if err != nil {
+			return err
+		}
+		type row struct{ subject, wrapped []byte }
+		var got []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.subject, &r.wrapped); err != nil {
+				rows.Close()
+				return err
+			}
+			got = append(got, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, r := range got {
+			if _, err := k.open(ctx, r.subject, r.wrapped); err != nil {
+				return err
+			}
+		}
+		want = want[n:]
 	}
-	if err != nil {
-		return nil, err
-	}
-	return k.open(ctx, subject, wrapped)
+	return nil
 }
 
 func aad(table, field, record string) []byte { return seal.AAD(table, field, record) }

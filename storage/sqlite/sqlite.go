@@ -157,7 +157,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=temp_store(memory)",
+		fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=temp_store(memory)&_pragma=secure_delete(on)",
 			o.busy.Milliseconds(), o.sync)
 	w, err := sql.Open("sqlite", base)
 	if err != nil {
@@ -188,6 +188,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	st, err := sqlstore.New(ctx, sqlstore.Config{
 		Write: w, Read: r, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock,
+		DurableSync: "PRAGMA synchronous = " + o.sync,
+		RelaxedSync: "PRAGMA synchronous = normal",
 	})
 	if err != nil {
 		w.Close()
