@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // the tests use Quito and Athens wherever they run
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/storage"
