@@ -107,7 +107,9 @@ func TestAcceptReturnsWhenContextEnds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		go func() { _ = srv.Accept(context.Background(), []chat.Event{textEvent(contactN(0), "wamid.a", "hi", time.Now())}) }()
+		go func() {
+			_ = srv.Accept(context.Background(), []chat.Event{textEvent(contactN(0), "wamid.a", "hi", time.Now())})
+		}()
 		synctest.Wait()
 		ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
 		defer cancel()

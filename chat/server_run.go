@@ -454,6 +454,7 @@ func (s *Server) handleMessage(ctx context.Context, m *Message) error {
 	if _, err := s.contacts.Touch(ctx, ref, at); err != nil {
 		return fmt.Errorf("record last inbound time: %w", err)
 	}
+	ctx = context.WithValue(ctx, inboundKey{}, inbound{channel: m.From.Channel, contact: m.From.Contact, at: at})
 	return s.handler.Handle(ctx, replier{s: s, to: m.From}, m)
 }
 
