@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -20,9 +21,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
+// loadSeeds loads the seed lexicons once for all tests: a Lexicon is
+// immutable and safe to share.
+var loadSeeds = sync.OnceValues(func() (*triage.Lexicon, error) { return triage.LoadLexicon(triage.SeedLexicons()) })
+
 func seeds(t testing.TB) *triage.Lexicon {
 	t.Helper()
-	l, err := triage.LoadLexicon(triage.SeedLexicons())
+	l, err := loadSeeds()
 	if err != nil {
 		t.Fatal(err)
 	}
