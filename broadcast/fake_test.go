@@ -56,7 +56,7 @@ func TestTenThousandAgainstFake(t *testing.T) {
 		// Every 10th person never agreed, every 25th declined follow-ups;
 		// the rest agreed to the service and to follow-up alerts.
 		consented := func(i int) bool { return i%10 != 0 && i%25 != 0 }
-		seed(t, ctx, st, n, start, func(i int) (map[string]storage.PurposeState, bool) {
+		seed(t, ctx, st, n, start, false, func(i int) (map[string]storage.PurposeState, bool) {
 			switch {
 			case i%10 == 0:
 				return nil, false

@@ -24,18 +24,24 @@ func ref(i int) storage.ContactRef {
 // consentOf says what the i-th person agreed to.
 type consentOf func(i int) (purposes map[string]storage.PurposeState, ok bool)
 
-// seed adds n contacts (language "en", field city) and their consent.
-func seed(t testing.TB, ctx context.Context, st storage.Store, n int, at time.Time, consent consentOf) {
+// seed adds n contacts and their consent; with profile, each contact gets
+// a language ("ar" for every fourth, "en" otherwise) and a city field.
+func seed(t testing.TB, ctx context.Context, st storage.Store, n int, at time.Time, profile bool, consent consentOf) {
 	t.Helper()
 	for i := range n {
 		c, err := st.Contacts().Touch(ctx, ref(i), at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Language = "en"
-		c.Fields = map[string]string{"city": "city-" + strconv.Itoa(i%3)}
-		if _, err := st.Contacts().Update(ctx, c, at); err != nil {
-			t.Fatal(err)
+		if profile {
+			c.Language = "en"
+			if i%4 == 0 {
+				c.Language = "ar-SY"
+			}
+			c.Fields = map[string]string{"city": "city-" + strconv.Itoa(i%3)}
+			if _, err := st.Contacts().Update(ctx, c, at); err != nil {
+				t.Fatal(err)
+			}
 		}
 		ps, ok := consent(i)
 		if !ok {

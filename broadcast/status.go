@@ -37,6 +37,9 @@ type Progress struct {
 	// Waiting is set while this Runner holds the campaign back (a throttled
 	// line, the daily messaging limit): sends resume then.
 	Waiting time.Time
+	// DailyUsed is how many people outside their window this Runner counts
+	// against the daily messaging limit now (zero without a limit).
+	DailyUsed int
 }
 
 // Reached is how many recipients the channel accepted a message for.
@@ -103,6 +106,9 @@ func (r *Runner) Progress(ctx context.Context, id string) (Progress, error) {
 			}
 		}
 		*g.into = m
+	}
+	if r.daily != nil {
+		p.DailyUsed = r.daily.used(r.clock.Now())
 	}
 	r.mu.Lock()
 	x := r.running[id]
