@@ -25,12 +25,6 @@ func Migrate(ctx context.Context, pool *sql.DB, d Dialect, ms []Migration) error
 			return fmt.Errorf("migrate: migration %d has version %d", i+1, m.Version)
 		}
 	}
-	if _, err := pool.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version INTEGER PRIMARY KEY,
-	applied_at BIGINT NOT NULL
-)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	for {
 		done, err := migrateOne(ctx, pool, d, ms)
 		if err != nil {
@@ -53,6 +47,12 @@ func migrateOne(ctx context.Context, pool *sql.DB, d Dialect, ms []Migration) (b
 		if err := d.LockMigrations(ctx, tx); err != nil {
 			return false, fmt.Errorf("migrate: lock: %w", err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	applied_at BIGINT NOT NULL
+)`); err != nil {
+		return false, fmt.Errorf("migrate: %w", err)
 	}
 	var cur int
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&cur); err != nil {

@@ -50,6 +50,9 @@ type Dialect struct {
 	// LockMigrations serialises concurrent migrators (nil for SQLite, whose
 	// write transactions are exclusive).
 	LockMigrations func(ctx context.Context, tx Querier) error
+	// RelaxTx starts a relaxed write transaction on a pool (Postgres:
+	// SET LOCAL synchronous_commit = off); see Config.RelaxedSync.
+	RelaxTx string
 	// TxOptions are given to BeginTx for write transactions on a pool.
 	TxOptions *sql.TxOptions
 	// Pinned makes every write run on one connection kept open for the
@@ -463,6 +466,12 @@ func (s *Store) writeOnce(ctx context.Context, relaxed bool, fn func(q db) error
 	tx, err := s.w.BeginTx(ctx, s.d.TxOptions)
 	if err != nil {
 		return err
+	}
+	if relaxed && s.d.RelaxTx != "" {
+		if _, err := tx.ExecContext(ctx, s.d.RelaxTx); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := fn(db{s: s, raw: tx}); err != nil {
 		tx.Rollback()
