@@ -75,20 +75,39 @@ func (n *Notification) Problems() []Problem {
 	return ps
 }
 
+// where locates an item of a notification; its String is built only when
+// a problem is reported.
+type where struct {
+	entry, change int    // -1 for the notification itself
+	array         string // "" for the change itself
+	item          int
+}
+
+func (w where) String() string {
+	if w.entry < 0 {
+		return "notification"
+	}
+	s := "entry[" + strconv.Itoa(w.entry) + "].changes[" + strconv.Itoa(w.change) + "]"
+	if w.array != "" {
+		s += ".value." + w.array + "[" + strconv.Itoa(w.item) + "]"
+	}
+	return s
+}
+
 func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 	var (
 		evs  []chat.Event
 		ps   []Problem
 		seen map[string]struct{}
 	)
-	report := func(path, reason string) {
+	report := func(at where, reason string) {
 		if wantProblems && reason != "" {
-			ps = append(ps, Problem{Path: path, Reason: reason})
+			ps = append(ps, Problem{Path: at.String(), Reason: reason})
 		}
 	}
-	add := func(path string, e chat.Event) {
+	add := func(at where, e chat.Event) {
 		if err := e.Validate(); err != nil {
-			report(path, err.Error())
+			report(at, err.Error())
 			return
 		}
 		// Small batches, the usual case, are searched without building
@@ -114,20 +133,13 @@ func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 		}
 		evs = append(evs, e)
 	}
-	report("notification", n.problem)
+	report(where{entry: -1}, n.problem)
 	for i := range n.Entries {
 		e := &n.Entries[i]
-		ep := ""
-		if wantProblems {
-			ep = "entry[" + strconv.Itoa(i) + "]"
-		}
 		for j := range e.Changes {
 			c := &e.Changes[j]
-			cp := ""
-			if wantProblems {
-				cp = ep + ".changes[" + strconv.Itoa(j) + "]"
-			}
-			report(cp, c.problem)
+			at := where{entry: i, change: j}
+			report(at, c.problem)
 			v, ok := c.Value.(*MessagesValue)
 			if !ok {
 				continue
@@ -135,31 +147,23 @@ func (n *Notification) convert(wantProblems bool) ([]chat.Event, []Problem) {
 			line := string(v.Metadata.PhoneNumberID)
 			for k := range v.Messages {
 				m := &v.Messages[k]
-				mp := ""
-				if wantProblems {
-					mp = cp + ".value.messages[" + strconv.Itoa(k) + "]"
-				}
-				report(mp, m.problem)
-				add(mp, chat.Event{Message: chatMessage(line, v.Contacts, m)})
+				at := where{i, j, "messages", k}
+				report(at, m.problem)
+				add(at, chat.Event{Message: chatMessage(line, v.Contacts, m)})
 			}
 			for k := range v.Statuses {
 				s := &v.Statuses[k]
-				sp := ""
-				if wantProblems {
-					sp = cp + ".value.statuses[" + strconv.Itoa(k) + "]"
-				}
-				report(sp, s.problem)
+				at := where{i, j, "statuses", k}
+				report(at, s.problem)
 				st := chatStatus(line, s)
 				if !st.State.Known() {
-					report(sp, "state "+safeWord(s.Status)+" is not a delivery state")
+					report(at, "state "+safeWord(s.Status)+" is not a delivery state")
 					continue
 				}
-				add(sp, chat.Event{Status: st})
+				add(at, chat.Event{Status: st})
 			}
-			if wantProblems {
-				for k := range v.MessageEchoes {
-					report(cp+".value.message_echoes["+strconv.Itoa(k)+"]", v.MessageEchoes[k].problem)
-				}
+			for k := range v.MessageEchoes {
+				report(where{i, j, "message_echoes", k}, v.MessageEchoes[k].problem)
 			}
 		}
 	}
