@@ -1,11 +1,17 @@
 package consent_test
 
 import (
+	"bytes"
 	"context"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/consent"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/keyring"
+	"github.com/impactchat/impactchat/storage/sqlite"
 )
 
 func consentedEnv(b *testing.B) (*env, chat.Address) {
@@ -55,5 +61,35 @@ func BenchmarkKeywordsMatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		kw.Match("Where is the office in Athens?")
+	}
+}
+
+// BenchmarkGateConsentedSQLite is the Gate's hot path on the embedded SQLite
+// store: one consent-state read per message.
+func BenchmarkGateConsentedSQLite(b *testing.B) {
+	e := newEnvOn(b, func(now func() time.Time) storage.Store {
+		ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
+		if err != nil {
+			b.Fatal(err)
+		}
+		db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "line.db"), sqlite.WithKeyring(ring), sqlite.WithClock(now))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+	who := addr("15550001111")
+	e.agree(who)
+	next := chat.HandlerFunc(func(context.Context, chat.Replier, *chat.Message) error { return nil })
+	h := e.svc.Gate(next)
+	r := chat.SenderReplier(e.svc.Guard(e.channel), who)
+	m := &chat.Message{ID: "wamid.x", From: who, Time: t0, Kind: chat.KindText, Text: "Where is the office in Athens?"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := h.Handle(ctx, r, m); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
