@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
 	"github.com/impactchat/impactchat/storage/keyring"
 	"github.com/impactchat/impactchat/storage/sqlite"
 )
@@ -62,6 +63,12 @@ func (e *exactlyOnce) total() int {
 func TestServerRestartOnSQLite(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "line.db")
+	testRestart(t, func(t *testing.T) storage.Store { return openSQLite(t, path) })
+}
+
+// testRestart runs the crash-and-restart scenario; open returns a new handle
+// on the same database each time it is called.
+func testRestart(t *testing.T, open func(t *testing.T) storage.Store) {
 	seen := &exactlyOnce{times: map[string]int{}, byPerson: map[string][]string{}}
 	const people, each = 4, 10
 	var events []chat.Event
@@ -76,7 +83,7 @@ func TestServerRestartOnSQLite(t *testing.T) {
 	}
 
 	// The first process.
-	storeA := openSQLite(t, path)
+	storeA := open(t)
 	dying := make(chan struct{})
 	release := make(chan struct{})
 	handled := 0
@@ -112,7 +119,7 @@ func TestServerRestartOnSQLite(t *testing.T) {
 	close(release)
 
 	// The restarted process, a lease later.
-	storeB := openSQLite(t, path)
+	storeB := open(t)
 	later := func() time.Time { return time.Now().Add(2 * time.Minute) }
 	b, err := chat.NewServer(storeB, chat.HandlerFunc(func(ctx context.Context, _ chat.Replier, m *chat.Message) error {
 		seen.record(m)

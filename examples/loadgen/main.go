@@ -14,8 +14,8 @@
 //
 //	go run ./examples/loadgen -stores memory,sqlite -rate 5000 -n 50000 -duration 10s
 //
-// Postgres runs when -postgres (default $IMPACTCHAT_TEST_POSTGRES) names a
-// database; the run's message ids are unique, so the database may be reused.
+// The postgres store needs -postgres (default $IMPACTCHAT_TEST_POSTGRES), a
+// database on this machine; each run works in a new schema and drops it.
 package main
 
 import (
@@ -52,6 +52,7 @@ type options struct {
 	apiLatency  time.Duration
 	sqliteSync  string
 	postgresURL string
+	pgConns     int
 	verbose     bool
 	cpuProfile  string
 }
@@ -68,7 +69,8 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 64, "chat.Server workers")
 	flag.DurationVar(&o.apiLatency, "api-latency", 0, "delay of each fake Graph API answer")
 	flag.StringVar(&o.sqliteSync, "sqlite-sync", "normal", "SQLite synchronous mode: normal or full")
-	flag.StringVar(&o.postgresURL, "postgres", os.Getenv("IMPACTCHAT_TEST_POSTGRES"), "Postgres URL for the postgres store")
+	flag.StringVar(&o.postgresURL, "postgres", os.Getenv("IMPACTCHAT_TEST_POSTGRES"), "Postgres URL for the postgres store (on this machine)")
+	flag.IntVar(&o.pgConns, "pg-conns", 32, "Postgres connections")
 	flag.BoolVar(&o.verbose, "v", false, "log warnings from the pipeline to stderr")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	flag.Parse()
@@ -140,6 +142,10 @@ func report(out io.Writer, r result) {
 		fmt.Fprintf(out, "  first delivery error: %v\n", r.Driven.FirstErr)
 	}
 	fmt.Fprintf(out, "  handled:          %.0f msg/s sustained (delivery of the first to reply to the last)\n", r.Throughput)
+	if r.CPU > 0 {
+		fmt.Fprintf(out, "  cpu:              %v per message (this process, all parts), so about %.0f msg/s per core\n",
+			r.CPU.Round(time.Microsecond), float64(time.Second)/float64(r.CPU))
+	}
 	fmt.Fprintf(out, "  ack:              %s\n", r.Ack)
 	fmt.Fprintf(out, "  ack (on the wire): %s\n", r.AckWire)
 	fmt.Fprintf(out, "  delivery → reply: %s\n", r.EndToEnd)

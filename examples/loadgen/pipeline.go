@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
@@ -52,6 +53,11 @@ type result struct {
 	// the fake Graph API.
 	EndToEnd loadgen.Summary
 	Counters chat.CountersSnapshot
+	// CPU is the processor time this process used during the run (user and
+	// system, all goroutines: the generator, the webhook, the runtime, the
+	// store, the client and the fake API), per replied message. Unlike the
+	// rates, it hardly depends on what else the machine is doing.
+	CPU time.Duration
 }
 
 const (
@@ -170,6 +176,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 	}
 	cfg.Plan.Count = n
 
+	cpuStart := processCPU()
 	start := time.Now()
 	deliver := func(ctx context.Context, i int, scheduled time.Time) error {
 		d := deliveries[i]
@@ -227,6 +234,9 @@ wait:
 		log.Warn("loadgen: server run", "error", err)
 	}
 
+	if res.Replied = int(replied.Load()); res.Replied > 0 {
+		res.CPU = (processCPU() - cpuStart) / time.Duration(res.Replied)
+	}
 	res.Driven = driven
 	res.Delivered = int(delivered.Load())
 	res.Replied = int(replied.Load())
@@ -238,4 +248,13 @@ wait:
 	res.EndToEnd = e2e.Summary()
 	res.Counters = counters.Snapshot()
 	return res, nil
+}
+
+// processCPU is the user and system time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
