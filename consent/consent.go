@@ -55,8 +55,9 @@ const (
 	EventHoldReleased      EventType = "hold_released"
 	EventExportRequested   EventType = "export_requested"
 	EventExported          EventType = "exported"
-	EventObjected          EventType = "objected"   // GDPR Art. 21
-	EventRestricted        EventType = "restricted" // GDPR Art. 18
+	EventRequestExtended   EventType = "request_extended" // a rights request's deadline extended (Art. 12(3))
+	EventObjected          EventType = "objected"         // GDPR Art. 21
+	EventRestricted        EventType = "restricted"       // GDPR Art. 18
 	// EventVitalInterest records a message sent without consent because a
 	// person's life or safety was at stake (a safety acknowledgement).
 	EventVitalInterest EventType = "vital_interest"

@@ -266,8 +266,29 @@ type RightsRequest struct {
 	RequestedAt time.Time
 	// DueAt is one month after the request (GDPR Art. 12(3)); it may be
 	// extended by two months if the person is told within the first.
-	DueAt time.Time
-	Held  bool // an erasure delayed by a hold
+	DueAt    time.Time
+	Extended bool // the deadline was extended
+	Held     bool // an erasure delayed by a hold
+}
+
+// ExtendRequest extends the deadline of an open rights request by two
+// months, as GDPR Art. 12(3) allows for complex or numerous requests. It must
+// be done, and the person told, within the first month; reason says why
+// (no personal data).
+func (s *Service) ExtendRequest(ctx context.Context, r RightsRequest, actor, reason string) error {
+	switch {
+	case actor == "" || reason == "":
+		return errors.New("consent: extend request: actor and reason are required")
+	case r.Extended:
+		return errors.New("consent: extend request: already extended once")
+	case !s.now().Before(r.RequestedAt.AddDate(0, 1, 0)):
+		return errors.New("consent: extend request: the first month has passed; an extension must be decided within it")
+	}
+	_, err := s.appendEvent(ctx, r.Contact, entry{
+		typ: EventRequestExtended, actor: actor, reason: reason, evidence: r.Event,
+		reviewAt: r.RequestedAt.AddDate(0, 3, 0), method: "staff",
+	})
+	return err
 }
 
 // OpenRequests lists the requests not yet completed, oldest first: a copy
@@ -289,8 +310,11 @@ func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
 			return nil, err
 		}
 		var export, erase *storage.ConsentEvent
+		extended := map[string]time.Time{} // request event id → extended due date
 		for i := range h {
 			switch EventType(h[i].Type) {
+			case EventRequestExtended:
+				extended[h[i].Evidence] = h[i].ReviewAt
 			case EventExportRequested:
 				if export == nil {
 					export = &h[i]
@@ -309,10 +333,14 @@ func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
 			if e == nil {
 				continue
 			}
-			out = append(out, RightsRequest{
+			r := RightsRequest{
 				Subject: st.Subject, Contact: st.Contact, Type: EventType(e.Type), Event: e.ID, Method: e.Method,
 				RequestedAt: e.OccurredAt, DueAt: e.OccurredAt.AddDate(0, 1, 0), Held: e == erase && st.Hold,
-			})
+			}
+			if due, ok := extended[e.ID]; ok {
+				r.DueAt, r.Extended = due, true
+			}
+			out = append(out, r)
 		}
 	}
 	slices.SortFunc(out, func(a, b RightsRequest) int { return a.RequestedAt.Compare(b.RequestedAt) })

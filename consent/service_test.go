@@ -474,6 +474,19 @@ func TestOpenRequests(t *testing.T) {
 		!reqs[0].DueAt.Equal(t0.AddDate(0, 1, 0)) || reqs[1].Type != consent.EventErasureRequested || !reqs[1].Held {
 		t.Fatalf("requests = %+v", reqs)
 	}
+	if err := e.svc.ExtendRequest(ctx, reqs[1], consent.StaffActor("dpo"), "case file review with the protection unit"); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _ = e.svc.OpenRequests(ctx); !reqs[1].Extended || !reqs[1].DueAt.Equal(reqs[1].RequestedAt.AddDate(0, 3, 0)) {
+		t.Fatalf("after extending: %+v", reqs[1])
+	}
+	if err := e.svc.ExtendRequest(ctx, reqs[1], consent.StaffActor("dpo"), "again"); err == nil {
+		t.Fatal("a second extension was accepted")
+	}
+	e.clock.Advance(32 * 24 * time.Hour)
+	if err := e.svc.ExtendRequest(ctx, reqs[0], consent.StaffActor("dpo"), "late"); err == nil {
+		t.Fatal("an extension after the first month was accepted")
+	}
 	if _, err := e.svc.Export(ctx, refOf(a), consent.Request{Actor: consent.StaffActor("dpo")}); err != nil {
 		t.Fatal(err)
 	}
