@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,13 +12,21 @@ import (
 // acknowledged and answered. Timings are printed, never checked.
 func TestRunIsCompleteOnEachStore(t *testing.T) {
 	t.Parallel()
-	for _, store := range []string{"memory", "sqlite"} {
+	stores := []string{"memory", "sqlite"}
+	pg := os.Getenv("IMPACTCHAT_TEST_POSTGRES")
+	switch {
+	case pg != "":
+		stores = append(stores, "postgres")
+	case os.Getenv("IMPACTCHAT_REQUIRE_POSTGRES") == "1":
+		t.Error("IMPACTCHAT_REQUIRE_POSTGRES=1 but IMPACTCHAT_TEST_POSTGRES is not set")
+	}
+	for _, store := range stores {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
 			o := options{
 				stores: []string{store}, count: 200, duration: 30 * time.Second, rate: 0,
-				concurrency: 16, contacts: 20, workers: 8, sqliteSync: "normal",
+				concurrency: 16, contacts: 20, workers: 8, sqliteSync: "normal", postgresURL: pg, pgConns: 8,
 			}
 			if err := run(t.Context(), &out, o); err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
