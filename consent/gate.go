@@ -68,7 +68,11 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 		return nil // not something the person said to us: no notice, nothing kept
 	}
 	n := s.notices.Load().Get(lang)
-	shown := found && !st.PromptAt.IsZero() && st.Hash == n.Hash
+	// An answer counts only for the notice shown since the person's last
+	// answer (or a change of mind right after declining it): after a
+	// withdrawal, "yes" brings the notice back first.
+	shown := found && !st.PromptAt.IsZero() && st.Hash == n.Hash &&
+		(st.Prompts > 0 || State(st.Purposes[string(chat.PurposeCore)].State) == StateDeclined)
 	if isKW {
 		switch kw.Action {
 		case ActionAccept:

@@ -572,3 +572,44 @@ func TestSweepKeepsEvidenceOfPastConsent(t *testing.T) {
 		t.Fatal("state gone")
 	}
 }
+
+func TestYesAfterStopShowsTheNoticeFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	who := addr("15550006001")
+	e.agree(who)
+	if err := e.text(who, "STOP"); err != nil {
+		t.Fatal(err)
+	}
+	e.channel.take()
+	if err := e.text(who, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.send(who, chat.Intent{}); !errors.Is(err, consent.ErrNotPermitted) {
+		t.Fatalf("yes after STOP consented without a fresh notice: %v", err)
+	}
+	got := e.channel.take()
+	if len(got) != 1 || got[0].Intent.Exemption != chat.ExemptNotice {
+		t.Fatalf("want the notice, got %d messages", len(got))
+	}
+	if err := e.text(who, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.send(who, chat.Intent{}); err != nil {
+		t.Fatalf("yes to the fresh notice: %v", err)
+	}
+	// changing one's mind right after declining needs no second notice
+	other := addr("15550006002")
+	if err := e.text(other, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tap(other, consent.ChoiceDecline); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tap(other, consent.ChoiceAccept); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.send(other, chat.Intent{}); err != nil {
+		t.Fatalf("accept after decline: %v", err)
+	}
+}
