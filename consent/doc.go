@@ -36,7 +36,8 @@
 //
 // The ledger is append-only: each event (granted, declined, withdrawn,
 // reconsent_requested, reconfirmed, expired, erasure_requested, erased,
-// hold_placed, hold_released, export_requested, exported, vital_interest)
+// hold_placed, hold_released, export_requested, exported, request_extended,
+// objected, restricted, vital_interest)
 // carries the notice version and hash, language, method, evidence, actor and
 // legal basis, per purpose, and is hash-chained to the one before it
 // ([Service.Verify]). The current state is a projection. Optional purposes
@@ -44,6 +45,13 @@
 // bundled with the core service and never gating it; any menu can ask for
 // one with the choice ids "consent.grant.<purpose>" and
 // "consent.refuse.<purpose>".
+//
+// Staff tools use the same Service: [Service.Export], [Service.Erase],
+// [Service.PlaceHold] and [Service.ReleaseHold], [Service.Object] and
+// [Service.Restrict], and [Service.OpenRequests], which lists the copies and
+// erasures people asked for with their one-month due dates
+// ([Service.ExtendRequest] adds the two months GDPR allows).
+// [Service.SetNotices] publishes edited notices without a restart.
 //
 // [Service.Sweep] applies what time and notice changes imply: people whose
 // consent no longer covers a material notice move to reconsent_required,
