@@ -293,18 +293,16 @@ func (x *run) loop(ctx context.Context) error {
 		case <-x.stopped:
 			continue
 		}
+		// The send's turn is reserved now and the worker waits for it: the
+		// turns follow the limiter's own timeline, so a worker that wakes a
+		// little late does not push every later turn back.
 		now = r.clock.Now()
-		res := x.lim.ReserveN(now, 1)
-		if !x.sleep(ctx, res.DelayFrom(now)) {
-			res.CancelAt(r.clock.Now())
-			<-x.slots
-			continue
-		}
+		turn := now.Add(x.lim.ReserveN(now, 1).DelayFrom(now))
 		x.mu.Lock()
 		x.inflight++
 		x.mu.Unlock()
 		x.wg.Add(1)
-		go x.work(ctx, rec)
+		go x.work(ctx, rec, turn)
 	}
 	x.drain(ctx)
 
@@ -465,10 +463,22 @@ func (x *run) sent() {
 	x.mu.Unlock()
 }
 
-// work checks and sends to one recipient and records the outcome.
-func (x *run) work(ctx context.Context, rec storage.Recipient) {
+// work waits for the send's turn, then checks and sends to one recipient
+// and records the outcome.
+func (x *run) work(ctx context.Context, rec storage.Recipient, turn time.Time) {
 	var retry *retryItem
 	defer func() { x.finish(retry) }()
+	if !x.sleep(ctx, turn.Sub(x.r.clock.Now())) {
+		return // stopped: the recipient is still queued
+	}
+	x.mu.Lock()
+	hold := x.hold
+	x.mu.Unlock()
+	if hold.After(x.r.clock.Now()) {
+		// The line was throttled after this turn was given out.
+		retry = &retryItem{due: hold, rec: rec}
+		return
+	}
 	retry = x.send(ctx, rec)
 }
 
