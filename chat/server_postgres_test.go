@@ -1,16 +1,10 @@
 package chat_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -18,68 +12,18 @@ import (
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/storage"
-	"github.com/impactchat/impactchat/storage/keyring"
-	"github.com/impactchat/impactchat/storage/postgres"
+	"github.com/impactchat/impactchat/storage/postgres/postgrestest"
 	"github.com/impactchat/impactchat/whatsapp/webhook"
 	"github.com/impactchat/impactchat/whatsapp/webhook/webhooktest"
 )
 
-// postgresSchema returns a connection URL for a new, empty schema of the
-// database named by IMPACTCHAT_TEST_POSTGRES, dropped when the test ends.
-// Without the variable the test is skipped, or fails when
-// IMPACTCHAT_REQUIRE_POSTGRES=1.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("IMPACTCHAT_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("IMPACTCHAT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("IMPACTCHAT_REQUIRE_POSTGRES=1 but IMPACTCHAT_TEST_POSTGRES is not set")
-		}
-		t.Skip("set IMPACTCHAT_TEST_POSTGRES to a postgres:// URL to run the Postgres tests")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal("IMPACTCHAT_TEST_POSTGRES does not parse as a URL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "chat_test_" + hex.EncodeToString(b[:])
-	// The pgx driver is registered by storage/postgres.
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	if _, err := db.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		_ = db.Close()
-		t.Fatalf("postgres: create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("postgres: drop schema: %v", err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// postgresSchema returns the URL of a fresh schema of the test database,
+// dropped when the test ends (skipped without IMPACTCHAT_TEST_POSTGRES,
+// failed without it when IMPACTCHAT_REQUIRE_POSTGRES=1).
+func postgresSchema(t *testing.T) string { return postgrestest.URL(t) }
 
-// openPostgres opens one replica's handle on the database at dsn; every
-// replica uses the same keyring, as they must.
-func openPostgres(t *testing.T, dsn string) *postgres.Store {
-	t.Helper()
-	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := postgres.Open(t.Context(), dsn, postgres.WithKeyring(ring))
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
-}
+// openPostgres opens one replica's handle on the schema at dsn.
+func openPostgres(t *testing.T, dsn string) storage.Store { return postgrestest.OpenURL(t, dsn) }
 
 // The same delivery arrives twice at once, at two replicas sharing one
 // Postgres database: each event is handled once.
