@@ -67,6 +67,7 @@ type Server struct {
 	lease   time.Duration
 	poll    time.Duration
 	drain   time.Duration
+	retain  time.Duration // keep keys of handled events this long; 0: never purge
 	retry   RetryPolicy
 
 	wake chan struct{} // Accept tells a running Server there is new work
@@ -90,6 +91,10 @@ const (
 	DefaultLease        = 30 * time.Second
 	DefaultPollInterval = 500 * time.Millisecond
 	DefaultDrainTimeout = 10 * time.Second
+	// DefaultRetention is how long the inbox remembers the keys of handled
+	// events, to recognise a delivery that comes again. Meta retries a
+	// delivery for up to seven days.
+	DefaultRetention = 14 * 24 * time.Hour
 )
 
 // acceptTimeout bounds one inbox write made by Accept.
@@ -189,6 +194,22 @@ func WithDrainTimeout(d time.Duration) ServerOption {
 	}
 }
 
+// WithRetention sets how long the inbox keeps the keys of handled events
+// for deduplication. A running Server purges older keys once an hour (any
+// replica may; purging is idempotent). At least 7 days, since a channel may
+// deliver an event again that long after; zero turns purging off, for
+// deployments that run storage.Inbox.Purge elsewhere. The default is
+// DefaultRetention.
+func WithRetention(d time.Duration) ServerOption {
+	return func(s *Server) error {
+		if d != 0 && d < 7*24*time.Hour {
+			return &FieldError{Field: "retention", Problem: fmt.Sprintf("is %v; give at least 168h (7 days), or 0 to never purge", d)}
+		}
+		s.retain = d
+		return nil
+	}
+}
+
 // WithRetry sets how failed events are retried. Zero fields of p take the
 // defaults of DefaultRetryPolicy, except Jitter, where zero means none.
 func WithRetry(p RetryPolicy) ServerOption {
@@ -272,6 +293,7 @@ func NewServer(store storage.Store, h Handler, opts ...ServerOption) (*Server, e
 		lease:    DefaultLease,
 		poll:     DefaultPollInterval,
 		drain:    DefaultDrainTimeout,
+		retain:   DefaultRetention,
 		retry:    DefaultRetryPolicy(),
 		wake:     make(chan struct{}, 1),
 		stopping: make(chan struct{}),

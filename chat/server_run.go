@@ -32,6 +32,9 @@ const (
 	// gatherDelay is the longest the dispatcher waits, under a backlog, for
 	// more workers to become idle before claiming for the few that are.
 	gatherDelay = 2 * time.Millisecond
+	// purgeFirst and purgeEvery schedule the purge of old inbox keys.
+	purgeFirst = time.Minute
+	purgeEvery = time.Hour
 	// maxClaimBackoff caps the wait between failed claims.
 	maxClaimBackoff = 30 * time.Second
 )
@@ -73,6 +76,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(keeperDone)
 		s.keepLeases(r)
 	}()
+	purgerDone := make(chan struct{})
+	go func() {
+		defer close(purgerDone)
+		s.purge(r.work)
+	}()
 
 	s.log.LogAttrs(ctx, slog.LevelInfo, "chat: server running",
 		slog.String("owner", s.owner), slog.Int("workers", s.workers))
@@ -101,6 +109,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	cancelWork()
 	<-keeperDone
+	<-purgerDone
 	select {
 	case <-allDone:
 	default:
@@ -336,6 +345,33 @@ func (s *Server) keepLeases(r *runState) {
 					slog.Int64("seq", f.c.Seq), slog.String("error", err.Error()))
 			}
 		}
+	}
+}
+
+// purge forgets, once an hour (the first time a minute after start), the
+// keys of events handled longer ago than the retention, until ctx ends.
+func (s *Server) purge(ctx context.Context) {
+	if s.retain == 0 {
+		return
+	}
+	t := time.NewTimer(purgeFirst)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, purgeEvery)
+		n, err := s.inbox.Purge(pctx, s.now().Add(-s.retain))
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.LogAttrs(ctx, slog.LevelWarn, "chat: purging old inbox keys failed", slog.String("error", err.Error()))
+		case n > 0:
+			s.log.LogAttrs(ctx, slog.LevelInfo, "chat: purged old inbox keys", slog.Int("count", n))
+		}
+		t.Reset(purgeEvery)
 	}
 }
 

@@ -765,6 +765,7 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 		{"clock", chat.WithClock(nil), "clock"},
 		{"logger", chat.WithLogger(nil), "logger"},
 		{"metrics", chat.WithMetrics(nil), "metrics"},
+		{"retention", chat.WithRetention(time.Hour), "retention"},
 		{"attempts", chat.WithRetry(chat.RetryPolicy{MaxAttempts: -1}), "retry.max_attempts"},
 		{"max below initial", chat.WithRetry(chat.RetryPolicy{Initial: time.Minute, Max: time.Second}), "retry.max"},
 		{"multiplier", chat.WithRetry(chat.RetryPolicy{Multiplier: 0.5}), "retry.multiplier"},
@@ -860,6 +861,41 @@ func TestServerDeadLettersPermanentFailuresAtOnce(t *testing.T) {
 		}
 		if chat.Permanent(nil) != nil {
 			t.Error("Permanent(nil) != nil")
+		}
+	})
+}
+
+// A running Server forgets the keys of events handled longer ago than the
+// retention, so the inbox does not grow for ever.
+func TestServerPurgesOldKeys(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		store := memory.New()
+		var counters chat.Counters
+		srv, err := chat.NewServer(store, newRecorder(), chat.WithMetrics(&counters),
+			chat.WithRetention(7*24*time.Hour), chat.WithPollInterval(time.Hour), chat.WithLease(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := runServer(t, srv)
+		ev := textEvent(contactN(1), "wamid.old", "hi", time.Now())
+		if err := srv.Accept(t.Context(), []chat.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(6 * 24 * time.Hour)
+		synctest.Wait()
+		if err := srv.Accept(t.Context(), []chat.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		if s := counters.Snapshot(); s.Duplicate != 1 {
+			t.Errorf("after 6 days: %+v, want the redelivery recognised", s)
+		}
+		time.Sleep(2 * 24 * time.Hour)
+		synctest.Wait()
+		st, _ := store.Inbox().Stats(t.Context())
+		_ = stop()
+		if st.Done != 0 {
+			t.Errorf("after 8 days the inbox still keeps %d keys, want them purged", st.Done)
 		}
 	})
 }
