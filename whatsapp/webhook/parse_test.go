@@ -269,3 +269,27 @@ func TestEventsDeduplicateLargeBatches(t *testing.T) {
 		t.Fatalf("events = %d, want 75", len(evs))
 	}
 }
+
+// A message without a sender of its own takes the only contact's: its
+// phone number, or its business-scoped user id.
+func TestSenderFromTheOnlyContact(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ contact, want string }{
+		{`{"profile":{"name":"A"},"wa_id":"16505551234","user_id":"US.1"}`, "16505551234"},
+		{`{"profile":{"name":"A"},"user_id":"US.13491208655302741918"}`, "US.13491208655302741918"},
+	} {
+		n, err := webhook.Parse(wrap(`{"metadata":{"phone_number_id":"1"},"contacts":[` + tt.contact + `],
+			"messages":[{"id":"wamid.r","timestamp":"1749416383","type":"reaction","reaction":{"message_id":"wamid.o","emoji":""}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := n.Events()
+		if len(evs) != 1 || evs[0].Message.From.Contact != tt.want || evs[0].Message.ProfileName != "A" {
+			t.Fatalf("events = %+v", evs)
+		}
+		r := n.Entries[0].Changes[0].Value.(*webhook.MessagesValue).Messages[0].Reaction
+		if !r.Removed() || evs[0].Message.Kind != chat.KindReaction || evs[0].Message.ReplyTo != "wamid.o" {
+			t.Fatalf("reaction = %+v, event = %+v", r, evs[0].Message)
+		}
+	}
+}
