@@ -306,6 +306,10 @@ func (c *Console) mine(w http.ResponseWriter, r *http.Request) (storage.Ticket, 
 
 const maxReply = 4096
 
+// urgentPriority is the priority from which staff replies are sent as
+// safety messages (2 urgent, 3 critical).
+const urgentPriority = 2
+
 func (c *Console) reply(w http.ResponseWriter, r *http.Request) {
 	t, ok := c.mine(w, r)
 	if !ok {
@@ -348,7 +352,14 @@ func (c *Console) template(w http.ResponseWriter, r *http.Request) {
 func (c *Console) send(w http.ResponseWriter, r *http.Request, t storage.Ticket, m chat.Outgoing, kind, body string) {
 	p := from(r)
 	to := chat.Address{Channel: t.Contact.Channel, Line: c.cfg.Line, Contact: t.Contact.Identifier}
-	ctx := chat.WithIntent(r.Context(), chat.Intent{Purpose: chat.PurposeCore, Staff: p.staff.ID})
+	in := chat.Intent{Purpose: chat.PurposeCore, Staff: p.staff.ID}
+	if t.Priority >= urgentPriority {
+		// An urgent case may come from someone who never answered the
+		// notice (urgent messages reach staff before consent): staff answer
+		// under vital interest, which the consent guard records as such.
+		in.Exemption = chat.ExemptSafety
+	}
+	ctx := chat.WithIntent(r.Context(), in)
 	res, err := c.cfg.Sender.Send(ctx, to, m)
 	if err != nil {
 		c.log.Warn("console: send failed", "ticket", t.ID, "err", err)

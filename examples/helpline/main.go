@@ -1,0 +1,138 @@
+// Command helpline is a complete information and referral line for a
+// WhatsApp number, of the kind UNHCR and settlement services run: the privacy
+// notice first, a menu of verified information, urgent cases to staff at
+// once, human answers within the promised time, nothing lost, and nothing of
+// a person's data kept that they did not agree to.
+//
+// Run it with no configuration and it uses the embedded SQLite store (a file
+// in the working directory) and the built-in simulator of the WhatsApp Graph
+// API: the terminal becomes the phone of a community member and the staff
+// console is served on the loopback.
+//
+//	go run ./examples/helpline
+//
+// With WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and
+// WHATSAPP_VERIFY_TOKEN set, it serves Meta's webhook on /webhook and sends
+// through the Graph API (WHATSAPP_API_URL overrides its base URL).
+//
+// Flags:
+//
+//	-addr ADDR      listen address (default :8080)
+//	-db PATH|URL    a SQLite file (default helpline.db), a postgres:// URL, or
+//	                memory: to keep nothing (for trying the line only)
+//	-keyfile PATH   the keyring file (default: the database path + ".key");
+//	                HELPLINE_KEYRING may hold the keyring instead
+//	-content DIR    playbooks, notices, lexicons and line.yaml (default: the
+//	                content folder beside this file when run from the
+//	                repository, else the built-in copy)
+//	-phone=false    in simulator mode, do not use the terminal as a phone
+//
+// The first staff account is created from the command line; there is no
+// default password:
+//
+//	go run ./examples/helpline adduser -login amina -name "Amina K."
+//
+// /healthz answers when the process is up, /readyz when the store and the
+// content are loaded.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "helpline:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything the line is started with.
+type config struct {
+	addr    string
+	db      string
+	keyFile string
+	content string
+	phone   bool
+
+	token, phoneNumberID, appSecret, verifyToken, apiURL string
+
+	// now is the clock of every part of the line; tests move it to cross
+	// the 24-hour window. Nil means time.Now.
+	now func() time.Time
+	// getenv reads the environment (the keyring variable).
+	getenv func(string) string
+}
+
+func (c config) simulated() bool { return c.token == "" }
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("helpline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.db, "db", "helpline.db", "a SQLite file path or a postgres:// URL")
+	fs.StringVar(&c.keyFile, "keyfile", "", "keyring file (default: the database path + \".key\")")
+	fs.StringVar(&c.content, "content", "", "folder with line.yaml, playbooks, notices and lexicons")
+	fs.BoolVar(&c.phone, "phone", true, "in simulator mode, use the terminal as a community member's phone")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q; the only command is adduser", fs.Arg(0))
+	}
+	vars := map[string]*string{
+		"WHATSAPP_TOKEN":           &c.token,
+		"WHATSAPP_PHONE_NUMBER_ID": &c.phoneNumberID,
+		"WHATSAPP_APP_SECRET":      &c.appSecret,
+		"WHATSAPP_VERIFY_TOKEN":    &c.verifyToken,
+	}
+	var set, missing []string
+	for _, name := range []string{"WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"} {
+		*vars[name] = strings.TrimSpace(getenv(name))
+		if *vars[name] == "" {
+			missing = append(missing, name)
+		} else {
+			set = append(set, name)
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		return c, fmt.Errorf("%s set but %s missing: set all four to serve a real number, or none to use the simulator",
+			strings.Join(set, ", "), strings.Join(missing, ", "))
+	}
+	c.apiURL = strings.TrimSpace(getenv("WHATSAPP_API_URL"))
+	c.getenv = getenv
+	if c.db == "" {
+		return c, errors.New("-db is empty: give a SQLite file path or a postgres:// URL")
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "adduser" {
+		return addUser(ctx, args[1:], stdin, stdout, stderr, getenv)
+	}
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	return app.run(ctx, stdin)
+}
