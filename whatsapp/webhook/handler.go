@@ -148,6 +148,7 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	apps := append([]App{{Secrets: cfg.Secrets}}, cfg.Apps...)
+	firstSeen := map[string]string{} // secret -> where it was configured
 	for i, app := range apps {
 		field := "config.Secrets"
 		if i > 0 {
@@ -167,6 +168,13 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 			if s == "" {
 				return nil, fmt.Errorf("webhook: %s[%d] is empty: %w", field, j, ErrNoSecret)
 			}
+			here := field + "[" + strconv.Itoa(j) + "]"
+			if prev, dup := firstSeen[s]; dup {
+				// Which app signed decides which lines a delivery may name:
+				// one secret must belong to one app.
+				return nil, fmt.Errorf("webhook: %s repeats the secret of %s", here, prev)
+			}
+			firstSeen[s] = here
 			h.secrets = append(h.secrets, s)
 			h.lines = append(h.lines, lines)
 		}

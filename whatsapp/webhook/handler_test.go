@@ -104,6 +104,7 @@ func TestNewHandlerFailsClosed(t *testing.T) {
 		{"empty app secret", webhook.Config{Apps: []webhook.App{{Secrets: []string{secret, ""}}}, VerifyToken: verifyToken}, sink, webhook.ErrNoSecret},
 		{"no verify token", webhook.Config{Secrets: []string{secret}}, sink, webhook.ErrNoVerifyToken},
 		{"no sink", webhook.Config{Secrets: []string{secret}, VerifyToken: verifyToken}, nil, webhook.ErrNoSink},
+		{"secret in two apps", webhook.Config{Secrets: []string{secret}, Apps: []webhook.App{{Secrets: []string{secret}, Lines: []string{"1"}}}, VerifyToken: verifyToken}, sink, nil},
 		{"negative limit", webhook.Config{Secrets: []string{secret}, VerifyToken: verifyToken, MaxBodyBytes: -1}, sink, nil},
 	}
 	for _, tt := range tests {
