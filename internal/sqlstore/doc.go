@@ -12,6 +12,11 @@
 // field and record they belong to. Store.Erase deletes the data key and the
 // content in one transaction, leaving the consent tombstone.
 //
+// Beyond storage.Store, a Store offers [BatchAcker] on its inbox (acking a
+// claimed batch in one transaction), [Store.ImportContacts] (bulk creation
+// of contacts) and [Store.Rewrap] (moving data keys to the current master
+// key after a rotation).
+//
 // Migrations are versioned SQL scripts supplied by each backend; [Migrate]
 // applies the missing ones and refuses a database newer than the code.
 package sqlstore

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/impactchat/impactchat/internal/seal"
@@ -31,6 +32,9 @@ const (
 // part (the partition's subject) orders; both are keyed hashes.
 
 func (b inbox) keyHash(key string) []byte { return seal.Index(b.s.indexKey, "inbox key", key) }
+
+// putChunk is how many items one INSERT of Put carries.
+const putChunk = 100
 
 func packItem(it storage.InboxItem) []byte {
 	return seal.AAD(it.Key, it.Partition, string(it.Payload))
@@ -72,20 +76,45 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 		if err := k.load(ctx, q, subjects); err != nil {
 			return err
 		}
+		hashes := make([][]byte, len(items))
+		args := make([]any, 0, 7*len(items))
 		for i, it := range items {
 			box, err := k.forWrite(ctx, q, subjects[i])
 			if err != nil {
 				return err
 			}
 			kh := b.keyHash(it.Key)
+			hashes[i] = kh
 			body := box.Seal(packItem(it), aad("inbox", "body", subjectHex(kh)))
-			n, err := q.exec(ctx, `INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state)
-VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (key_hash) DO NOTHING`,
-				ords[i], kh, subjects[i], body, ts(it.At), ts(now))
+			args = append(args, ords[i], kh, subjects[i], body, ts(it.At), ts(now), 0)
+		}
+		inserted := map[string]bool{}
+		for start := 0; start < len(items); start += putChunk {
+			end := min(start+putChunk, len(items))
+			rows, err := q.query(ctx, "INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state) VALUES "+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", end-start), ", ")+
+				" ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash", args[7*start:7*end]...)
 			if err != nil {
 				return err
 			}
-			fresh[i] = n == 1
+			for rows.Next() {
+				var kh []byte
+				if err := rows.Scan(&kh); err != nil {
+					rows.Close()
+					return err
+				}
+				inserted[string(kh)] = true
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+		}
+		// Of two items of one batch with the same key, the first is new.
+		for i, kh := range hashes {
+			if inserted[string(kh)] {
+				fresh[i] = true
+				delete(inserted, string(kh))
+			}
 		}
 		return nil
 	})
@@ -163,7 +192,8 @@ WHERE seq IN (
 RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	(SELECT d.wrapped FROM dek d WHERE d.subject = inbox.part)`
 	var out []storage.Claimed
-	err := s.writeRelaxed(ctx, func(q db) error {
+	// One statement, so it needs no transaction around it.
+	err := s.one(ctx, true, func(q db) error {
 		out = nil
 		rows, err := q.query(ctx, query, owner, ts(now.Add(lease)), ts(now), ts(now), max)
 		if err != nil {
@@ -382,7 +412,8 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 		return nil, nil
 	}
 	var lost []int64
-	err := s.writeRelaxed(ctx, func(q db) error {
+	// Each statement stands alone: acks do not depend on each other.
+	err := s.one(ctx, true, func(q db) error {
 		lost = lost[:0]
 		acked := make(map[int64]bool, len(seqs))
 		for rest := seqs; len(rest) > 0; {

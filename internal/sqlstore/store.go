@@ -83,6 +83,10 @@ type Config struct {
 	Clock func() time.Time
 	// OnClose runs once when the store closes, after the pools.
 	OnClose func() error
+	// Relaxed, if set, is a pool whose sessions commit without waiting for
+	// the write-ahead log to reach the disk (Postgres: synchronous_commit
+	// off); single-statement relaxed writes run on it.
+	Relaxed *sql.DB
 	// DurableSync and RelaxedSync are statements run on the pinned writer
 	// before a durable write (the default) and before a write that may be
 	// lost on power failure without harm (inbox leases and acks: an event
@@ -93,6 +97,7 @@ type Config struct {
 // Store implements storage.Store over database/sql.
 type Store struct {
 	w, r     *sql.DB
+	relaxed  *sql.DB
 	d        Dialect
 	keyring  storage.Keyring
 	indexKey []byte
@@ -140,7 +145,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: index key is %d bytes; want at least 16", len(ik))
 	}
 	s := &Store{
-		w: cfg.Write, r: cfg.Read, d: cfg.Dialect, keyring: cfg.Keyring, indexKey: ik,
+		w: cfg.Write, r: cfg.Read, relaxed: cfg.Relaxed, d: cfg.Dialect, keyring: cfg.Keyring, indexKey: ik,
 		newID: cfg.IDs, now: cfg.Clock, onClose: cfg.OnClose,
 		stmts: make(map[string]*sql.Stmt),
 	}
@@ -219,6 +224,9 @@ func (s *Store) Close() error {
 			p.stmts = nil
 			errs = append(errs, p.conn.Close())
 			p.mu.Unlock()
+		}
+		if s.relaxed != nil {
+			errs = append(errs, s.relaxed.Close())
 		}
 		errs = append(errs, s.w.Close())
 		if s.r != s.w {
@@ -405,29 +413,33 @@ func (s *Store) write(ctx context.Context, fn func(q db) error) error {
 	return s.writeMode(ctx, false, fn)
 }
 
-// writeRelaxed runs fn in a write transaction that a power failure may
-// undo without harm (see Config.RelaxedSync).
-func (s *Store) writeRelaxed(ctx context.Context, fn func(q db) error) error {
-	return s.writeMode(ctx, true, fn)
+// execOne runs a single write statement as its own transaction: on the
+// pinned writer without BEGIN and COMMIT around it, on a pool in autocommit
+// (on the relaxed pool when relaxed). It reports the rows changed.
+func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.one(ctx, relaxed, func(q db) (err error) {
+		n, err = q.exec(ctx, query, args...)
+		return err
+	})
+	return n, err
 }
 
-// execOne runs a single write statement as its own transaction: on the
-// pinned writer without BEGIN and COMMIT around it, which halves the cost of
-// the inbox's acks. It reports the rows changed.
-func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ...any) (int64, error) {
+// one runs fn, which must issue a single statement, as its own
+// transaction (see execOne).
+func (s *Store) one(ctx context.Context, relaxed bool, fn func(q db) error) error {
 	p := s.pin
 	if p == nil {
-		var n int64
-		err := s.writeMode(ctx, relaxed, func(q db) (err error) {
-			n, err = q.exec(ctx, query, args...)
-			return err
-		})
-		return n, err
+		pool := s.w
+		if relaxed && s.relaxed != nil {
+			pool = s.relaxed
+		}
+		return fn(db{s: s, raw: pool})
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stmts == nil {
-		return 0, storage.ErrClosed
+		return storage.ErrClosed
 	}
 	q := db{s: s, raw: p.conn, pin: p}
 	mode := p.durable
@@ -436,11 +448,11 @@ func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ..
 	}
 	if mode != p.mode {
 		if _, err := q.exec(ctx, mode); err != nil {
-			return 0, err
+			return err
 		}
 		p.mode = mode
 	}
-	return q.exec(ctx, query, args...)
+	return fn(q)
 }
 
 func (s *Store) writeMode(ctx context.Context, relaxed bool, fn func(q db) error) error {

@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -144,14 +146,40 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// Inbox leases and acks go through sessions that do not wait for the
+	// WAL flush: one lost to a crash of the server means an event is
+	// handled again, which the inbox allows.
+	relaxed, err := sql.Open("pgx", withParam(url, "synchronous_commit", "off"))
+	if err != nil {
+		db.Close()
+		return nil, errors.New("postgres: the connection URL does not parse")
+	}
+	relaxed.SetMaxOpenConns(o.maxConns)
+	relaxed.SetMaxIdleConns(o.maxConns)
+	relaxed.SetConnMaxIdleTime(5 * time.Minute)
 	st, err := sqlstore.New(ctx, sqlstore.Config{
-		Write: db, Read: db, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock,
+		Write: db, Read: db, Relaxed: relaxed, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock,
 	})
 	if err != nil {
 		db.Close()
+		relaxed.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return &Store{Store: st, db: db}, nil
+}
+
+// withParam adds a run-time parameter to a postgres:// URL or a key=value
+// connection string.
+func withParam(conn, key, value string) string {
+	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
+		if u, err := neturl.Parse(conn); err == nil {
+			q := u.Query()
+			q.Set(key, value)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return conn + " " + key + "=" + value
 }
 
 func code(err error) string {

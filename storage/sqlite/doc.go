@@ -18,6 +18,8 @@
 //
 // Committed writes survive a power cut by default (synchronous=FULL);
 // [WithSynchronous]("normal") trades that for speed, still surviving an
-// application crash. Deleted content is overwritten in place
+// application crash. Inbox leases and acks are always written the faster
+// way: a power cut may undo one, and the event is then handled again, as
+// the inbox allows; the next durable write makes them durable too. Deleted content is overwritten in place
 // (secure_delete), so freed pages keep no sealed leftovers either.
 package sqlite

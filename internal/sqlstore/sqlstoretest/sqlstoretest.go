@@ -1,6 +1,3 @@
-// Package sqlstoretest holds the checks the SQL backends share beyond the
-// conformance suite: that personal data never reaches the database in the
-// clear, and that erasure leaves no sealed content behind.
 package sqlstoretest
 
 import (
@@ -59,7 +56,7 @@ func Populate(t testing.TB, st storage.Store) {
 	_, _, err = st.Tickets().Open(ctx, storage.Ticket{Contact: Ref, Queue: "protection", Priority: 2,
 		Notes: []storage.TicketNote{{At: t0, Author: "staff-1", Text: Secrets[6]}}}, t0)
 	must(err)
-	must(st.Broadcasts().Create(ctx, storage.Broadcast{ID: "b1", Name: "clinic hours", State: "draft"}))
+	must(st.Broadcasts().Create(ctx, storage.Broadcast{ID: "b1", Name: "clinic hours", State: "draft", Spec: []byte("spec in the clear")}))
 	must(st.Broadcasts().AddRecipients(ctx, "b1", []storage.Recipient{{Seq: 1, Contact: Ref, Params: []byte(Secrets[7])}}))
 	must(st.Consent().Append(ctx, storage.ConsentEvent{ID: "ev1", Contact: Ref, Type: "granted", Purposes: []string{"core"}, OccurredAt: t0},
 		"", storage.ConsentState{LastEvent: "ev1", Purposes: map[string]storage.PurposeState{"core": {State: "granted", Since: t0}}}))
@@ -97,8 +94,8 @@ func Contains(data []byte) []string {
 // CheckErasedRows checks through SQL, after Erase of the only contact
 // populated, that no data key and no sealed content is left: rows that
 // must go are gone, and rows that stay (tickets, recipients, consent
-// tombstones, deduplication keys) hold no sealed column. rebind adapts ?
-// placeholders-free queries; none are used.
+// tombstones, deduplication keys) hold no sealed column. The queries have
+// no parameters, so they run on either database.
 func CheckErasedRows(t testing.TB, db *sql.DB) {
 	t.Helper()
 	checks := map[string]string{
