@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -14,8 +15,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/storage"
-	"github.com/impactchat/impactchat/storage/keyring"
 	"github.com/impactchat/impactchat/storage/postgres"
 )
 
@@ -27,14 +28,34 @@ const (
 )
 
 // Keyring is the keyring every store opened here uses unless told
-// otherwise: fixed, so that replicas of one test share it.
+// otherwise: fixed keys, so that replicas of one test share it. Only for
+// tests; lines use storage/keyring.
 func Keyring() storage.Keyring {
-	k, err := keyring.New(bytes.Repeat([]byte{0x5e}, 32))
+	master, err := seal.New(bytes.Repeat([]byte{0x5e}, seal.KeySize))
 	if err != nil {
-		panic(err) // a 32-byte secret is always accepted
+		panic(err) // a 32-byte key is always accepted
 	}
-	return k
+	return testKeyring{master: master, index: bytes.Repeat([]byte{0x1d}, seal.KeySize)}
 }
+
+type testKeyring struct {
+	master *seal.Box
+	index  []byte
+}
+
+func (k testKeyring) WrapKey(_ context.Context, subject, key []byte) ([]byte, error) {
+	return k.master.Seal(key, seal.AAD("test data key", string(subject))), nil
+}
+
+func (k testKeyring) UnwrapKey(_ context.Context, subject, wrapped []byte) ([]byte, error) {
+	key, err := k.master.Open(wrapped, seal.AAD("test data key", string(subject)))
+	if err != nil {
+		return nil, fmt.Errorf("postgrestest: unwrap: %w", storage.ErrCorrupt)
+	}
+	return key, nil
+}
+
+func (k testKeyring) IndexKey(context.Context) ([]byte, error) { return bytes.Clone(k.index), nil }
 
 // skip skips or fails the test when no database can be used.
 func skip(t testing.TB, why string) {
