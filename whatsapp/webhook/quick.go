@@ -6,10 +6,10 @@ import (
 )
 
 // The quick path of Parse decodes the deliveries that make up nearly all
-// traffic (inbound text, media, location, reply and reaction messages and
-// delivery statuses) with a hand-written decoder over the validated body,
-// several times faster than encoding/json. It knows only the members listed
-// below and gives up, leaving the body to the other paths, on anything else:
+// traffic (inbound text, media, location, reply, reaction and flow reply
+// messages, unsupported types, delivery statuses) with a hand-written
+// decoder over the validated body, several times faster than encoding/json.
+// It knows only the members listed below and gives up, leaving the body to the other paths, on anything else:
 // an unknown member, a repeated one, a value of an unexpected JSON type, a
 // change of another field. When it does not give up its result is exactly
 // what encoding/json would give, which a fuzz test checks.
@@ -438,6 +438,20 @@ func (d *qd) message() (m Message) {
 		case "errors":
 			d.once(&seen, 17)
 			m.Errors = d.errors()
+		case "unsupported":
+			d.once(&seen, 18)
+			if !d.null() {
+				m.Unsupported = new(Unsupported)
+				d.object(func(key []byte) {
+					switch string(key) {
+					case "type":
+						d.once(&seen, 35)
+						m.Unsupported.Type = d.str()
+					default:
+						d.fail()
+					}
+				})
+			}
 		default:
 			d.fail()
 		}
@@ -559,6 +573,27 @@ func (d *qd) interactive() *Interactive {
 		case "list_reply":
 			d.once(&seen, 2)
 			it.ListReply = d.reply()
+		case "nfm_reply":
+			d.once(&seen, 3)
+			if d.null() {
+				return
+			}
+			it.NFMReply = new(FlowReply)
+			d.object(func(key []byte) {
+				switch string(key) {
+				case "name":
+					d.once(&seen, 10)
+					it.NFMReply.Name = d.str()
+				case "body":
+					d.once(&seen, 11)
+					it.NFMReply.Body = d.str()
+				case "response_json":
+					d.once(&seen, 12)
+					it.NFMReply.ResponseJSON = d.str()
+				default:
+					d.fail()
+				}
+			})
 		default:
 			d.fail()
 		}
@@ -666,6 +701,24 @@ func (d *qd) status() (s Status) {
 		case "type":
 			d.once(&seen, 6)
 			s.Type = d.str()
+		case "recipient_type":
+			d.once(&seen, 10)
+			s.RecipientType = d.str()
+		case "recipient_participant_id":
+			d.once(&seen, 11)
+			s.RecipientParticipantID = d.flexString()
+		case "recipient_participant_user_id":
+			d.once(&seen, 12)
+			s.RecipientParticipantUserID = d.flexString()
+		case "recipient_participant_parent_user_id":
+			d.once(&seen, 13)
+			s.RecipientParticipantParentUserID = d.flexString()
+		case "recipient_parent_user_id":
+			d.once(&seen, 14)
+			s.RecipientParentUserID = d.flexString()
+		case "recipient_identity_key_hash":
+			d.once(&seen, 15)
+			s.RecipientIdentityKeyHash = d.str()
 		case "errors":
 			d.once(&seen, 7)
 			s.Errors = d.errors()
