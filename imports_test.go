@@ -41,6 +41,8 @@ var allowed = []rule{
 	{dir: "storage/sqlite", internal: []string{"storage", "internal/..."}, external: []string{"modernc.org/sqlite", "github.com/google/uuid"}},
 	{dir: "storage/postgres", internal: []string{"storage", "internal/..."}, external: []string{"github.com/jackc/pgx/v5", "github.com/google/uuid"}},
 	{dir: "storage/keyring", internal: []string{"storage", "internal/..."}},
+	// Test helpers that open a real backend for other packages' tests.
+	{dir: "storage/postgres/postgrestest", internal: []string{"storage", "storage/postgres", "storage/keyring", "internal/..."}, external: []string{"github.com/jackc/pgx/v5"}},
 	{dir: "storage/storagetest", internal: []string{"storage"}},
 	{dir: "internal", internal: []string{"internal/..."}, external: []string{"golang.org/x/text", "github.com/google/uuid"}},
 	// The SQL shared by the two SQL backends speaks the storage contracts.
