@@ -222,7 +222,7 @@ func (ch *Channel) Render(to chat.Address, m chat.Outgoing) ([]Message, error) {
 			return nil, fmt.Errorf("whatsapp: channel: %w", fieldErr("native.value", "is a %T, not a whatsapp.Message", v.Value))
 		}
 		e := wm.envelope()
-		e.To, e.Recipient = env.To, env.Recipient
+		e.To, e.Recipient, e.Group = env.To, env.Recipient, env.Group
 		out = append(out, wm.withEnvelope(e))
 	default:
 		return nil, fmt.Errorf("whatsapp: channel: %w", fieldErr("message", "type %T is not supported", m))

@@ -79,6 +79,7 @@ type Client struct {
 	Media        *MediaService
 	Templates    *TemplatesService
 	PhoneNumbers *PhoneNumbersService
+	Groups       *GroupsService
 
 	token   string
 	auth    string // "Bearer " + token
@@ -277,6 +278,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	c.Media = &MediaService{c: c}
 	c.Templates = &TemplatesService{c: c}
 	c.PhoneNumbers = &PhoneNumbersService{c: c}
+	c.Groups = &GroupsService{c: c}
 	return c, nil
 }
 

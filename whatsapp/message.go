@@ -24,7 +24,8 @@ type Message interface {
 	fill(w *wireMessage)
 }
 
-// Envelope addresses a message. Set exactly one of To and Recipient.
+// Envelope addresses a message. Set exactly one of To, Recipient and
+// Group.
 type Envelope struct {
 	// To is the person's phone number, best in E.164 form with a leading
 	// "+": without it Meta prefixes the business number's country code.
@@ -32,6 +33,9 @@ type Envelope struct {
 	// Recipient is a business-scoped user id (BSUID, e.g. "US.1349...") for
 	// people who use a username instead of sharing their number.
 	Recipient string
+	// Group is the id of a group the business created (see GroupsService):
+	// the message goes to every participant, as recipient_type "group".
+	Group string
 	// ReplyTo is the id (wamid) of a message this one quotes.
 	ReplyTo string
 	// CallbackData is echoed back in the message's status webhooks as
@@ -48,6 +52,7 @@ func (e Envelope) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("to", redact.Identifier(e.To)),
 		slog.String("recipient", redact.Identifier(e.Recipient)),
+		slog.String("group", e.Group),
 		slog.String("reply_to", e.ReplyTo),
 	)
 }
@@ -572,6 +577,9 @@ func encode(m Message) ([]byte, error) {
 	w := wireMessage{MessagingProduct: "whatsapp", RecipientType: "individual", Type: m.Type()}
 	e := m.envelope()
 	w.To, w.Recipient, w.CallbackData = e.To, e.Recipient, e.CallbackData
+	if e.Group != "" {
+		w.RecipientType, w.To = "group", e.Group
+	}
 	if e.ReplyTo != "" {
 		w.Context = &wireContext{MessageID: e.ReplyTo}
 	}

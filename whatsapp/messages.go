@@ -24,6 +24,7 @@ type SendResult struct {
 	Input         string    // the recipient as sent
 	WAID          string    // the person's WhatsApp id, when Meta returns it
 	UserID        string    // the person's business-scoped user id, when returned
+	GroupID       string    // the group, for a message sent to a group
 	Time          time.Time // when the client received the answer
 }
 
@@ -41,6 +42,7 @@ type sendResponse struct {
 	Messages []struct {
 		ID            string `json:"id"`
 		MessageStatus string `json:"message_status"`
+		GroupID       string `json:"group_id"`
 	} `json:"messages"`
 }
 
@@ -71,7 +73,9 @@ func (s *MessagesService) Send(ctx context.Context, phoneNumberID string, m Mess
 	if c.pace != nil {
 		e := m.envelope()
 		to := e.Recipient
-		if to == "" {
+		if e.Group != "" {
+			to = e.Group
+		} else if to == "" {
 			to = digits(e.To) // "+1 650-555-1234" and "16505551234" are one person
 		}
 		pace = func(ctx context.Context) error { return c.pace.wait(ctx, c.clock, phoneNumberID, to) }
@@ -83,7 +87,7 @@ func (s *MessagesService) Send(ctx context.Context, phoneNumberID string, m Mess
 	if len(out.Messages) == 0 || out.Messages[0].ID == "" {
 		return nil, fmt.Errorf("whatsapp: send %s: response has no message id", m.Type())
 	}
-	r := &SendResult{MessageID: out.Messages[0].ID, MessageStatus: out.Messages[0].MessageStatus, Time: c.clock.Now()}
+	r := &SendResult{MessageID: out.Messages[0].ID, MessageStatus: out.Messages[0].MessageStatus, GroupID: out.Messages[0].GroupID, Time: c.clock.Now()}
 	if len(out.Contacts) > 0 {
 		r.Input, r.WAID, r.UserID = out.Contacts[0].Input, out.Contacts[0].WAID, out.Contacts[0].UserID
 	}

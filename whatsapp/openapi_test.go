@@ -151,6 +151,16 @@ func correctSpec(doc *openapi3.T) error {
 		schema(doc, name).Properties["type"].Value.Enum = nil
 	}
 
+	// 10. GET /{group_id}/invite_link (Meta's "get group invite link") is
+	// missing; only POST (a new link) and DELETE are described. It answers
+	// as POST does.
+	if il := doc.Paths.Value("/{Version}/{group_id}/invite_link"); il != nil && il.Post != nil && il.Get == nil {
+		get := *il.Post
+		get.RequestBody = nil
+		get.OperationID = "getGroupInviteLink"
+		il.Get = &get
+	}
+
 	// 9. Audio voice messages ("voice": true) are newer than v23.0. The
 	// media object does not forbid extra properties, so nothing to correct.
 	return nil

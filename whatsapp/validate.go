@@ -63,10 +63,18 @@ func firstErr(errs ...error) error {
 }
 
 func (e Envelope) validate() error {
+	set := 0
+	for _, v := range []string{e.To, e.Recipient, e.Group} {
+		if v != "" {
+			set++
+		}
+	}
 	switch {
-	case e.To == "" && e.Recipient == "":
-		return fieldErr("to", "is empty; set To (a phone number) or Recipient (a business-scoped user id)")
-	case e.To != "" && e.Recipient != "":
+	case set == 0:
+		return fieldErr("to", "is empty; set To (a phone number), Recipient (a business-scoped user id) or Group (a group id)")
+	case set > 1 && e.Group != "":
+		return fieldErr("to", "and group are both set; set one")
+	case set > 1:
 		return fieldErr("to", "and recipient are both set; set one")
 	}
 	if e.To != "" && IsBSUID(e.To) {

@@ -377,19 +377,40 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, *f)
 		return
 	}
+	group := m.RecipientType == "group"
+	switch {
+	case m.RecipientType != "" && m.RecipientType != "individual" && !group:
+		f = invalid("Param recipient_type must be individual or group.")
+	case group && m.Recipient != "":
+		f = invalid("A group message is addressed with to, the group id.")
+	case group && m.Type == "interactive":
+		f = &Fault{Code: 131009, Details: "Message type " + m.Type + " is not supported for groups."}
+	}
+	if f != nil {
+		writeError(w, *f)
+		return
+	}
 	now := s.now()
 	contact := normContact(to)
+	if group {
+		contact = to
+	}
 	s.mu.Lock()
-	if m.Type == "template" {
+	if group {
+		if g := s.groups[to]; g == nil || g.phone != phoneID {
+			f = &Fault{Code: 131009, Details: "The group does not exist or does not belong to this phone number."}
+		}
+	}
+	if f == nil && m.Type == "template" {
 		f = s.checkTemplate(&m)
 	}
 	if f == nil && s.cfg.throughput > 0 && !take(s.throughput, phoneID, now, time.Second/time.Duration(s.cfg.throughput), s.cfg.throughput) {
 		f = &Fault{Code: 130429}
 	}
-	if f == nil && s.cfg.pairEvery > 0 && !take(s.pairs, phoneID+"\x00"+contact, now, s.cfg.pairEvery, s.cfg.pairBurst) {
+	if f == nil && !group && s.cfg.pairEvery > 0 && !take(s.pairs, phoneID+"\x00"+contact, now, s.cfg.pairEvery, s.cfg.pairBurst) {
 		f = &Fault{Code: 131056}
 	}
-	if f == nil && s.cfg.window && m.Type != "template" {
+	if f == nil && !group && s.cfg.window && m.Type != "template" {
 		last, ok := s.windows[phoneID+"\x00"+contact]
 		if !ok || now.Sub(last) >= whatsapp.Window {
 			f = &Fault{Code: 131047, Async: s.cfg.asyncWindow}
@@ -411,6 +432,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	s.outbound[id] = true
 	sent := decodeSent(phoneID, to, id, &m, body, now)
 	sent.FailedCode = failed
+	sent.Group = group
 	s.sent = append(s.sent, sent)
 	close(s.notify)
 	s.notify = make(chan struct{})
@@ -429,15 +451,21 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	b := make([]byte, 0, 160)
 	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
 	b = appendString(b, to)
-	if m.Recipient != "" {
+	switch {
+	case group:
+	case m.Recipient != "":
 		b = append(b, `,"user_id":`...)
 		b = appendString(b, m.Recipient)
-	} else {
+	default:
 		b = append(b, `,"wa_id":`...)
 		b = appendString(b, contact)
 	}
 	b = append(b, `}],"messages":[{"id":`...)
 	b = appendString(b, id)
+	if group {
+		b = append(b, `,"group_id":`...)
+		b = appendString(b, to)
+	}
 	if m.Type == "template" && s.cfg.templatePacing {
 		b = append(b, `,"message_status":"accepted"`...)
 	}

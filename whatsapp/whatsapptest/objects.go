@@ -142,6 +142,7 @@ func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, tmpl)
 	case isPhone:
 		writeJSON(w, http.StatusOK, selectFields(phone, r.URL.Query().Get("fields")))
+	case s.getGroup(w, r, id):
 	default:
 		writeError(w, Fault{Code: 100, Subcode: 33, Message: "Unsupported get request. Object with ID '" + id + "' does not exist, cannot be loaded due to missing permissions, or does not support this operation."})
 	}
@@ -183,6 +184,9 @@ func (s *Server) handleDeleteMedia(w http.ResponseWriter, r *http.Request) {
 	_, ok := s.media[id]
 	delete(s.media, id)
 	s.mu.Unlock()
+	if !ok && s.deleteGroup(w, id) {
+		return
+	}
 	if !ok {
 		writeError(w, Fault{Code: 100, Subcode: 33, Message: "Unsupported delete request. Object with ID '" + id + "' does not exist."})
 		return

@@ -47,7 +47,8 @@ type Choice struct {
 // Sent is a message the server accepted, decoded for tests and simulators.
 type Sent struct {
 	PhoneNumberID string
-	To            string // the "to" or "recipient" as sent
+	To            string // the "to" or "recipient" as sent (a group id for group messages)
+	Group         bool   // sent to a group (recipient_type "group")
 	MessageID     string // the wamid the server answered with
 	Type          string // "text", "image", "interactive", "template"...
 	// Interactive is the interactive sub-type: "button", "list", "flow",
@@ -231,6 +232,7 @@ type Server struct {
 	media      map[string]*mediaFile
 	templates  []storedTemplate
 	phones     map[string]whatsapp.PhoneNumber
+	groups     map[string]*fakeGroup
 	seq        int
 	notify     chan struct{} // closed and replaced on every accepted send
 }
@@ -261,6 +263,7 @@ func NewServer(opts ...Option) *Server {
 		media:      map[string]*mediaFile{},
 		templates:  cfg.templates,
 		phones:     map[string]whatsapp.PhoneNumber{},
+		groups:     map[string]*fakeGroup{},
 		notify:     make(chan struct{}),
 	}
 	for i := range s.templates {
@@ -310,6 +313,8 @@ func NewServer(opts ...Option) *Server {
 	s.mux.HandleFunc("DELETE /{version}/{id}/message_templates", s.handleDeleteTemplate)
 	s.mux.HandleFunc("GET /{version}/{id}/phone_numbers", s.handleListPhones)
 	s.mux.HandleFunc("GET /media-files/{id}", s.handleDownload)
+	s.mux.HandleFunc("POST /{version}/{id}", s.handlePostObject)
+	s.routeGroups()
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.ts.URL
 	return s

@@ -25,6 +25,7 @@ type Inbound struct {
 	ID            string    // wamid; generated when empty
 	Time          time.Time // default: the server's now
 	ReplyTo       string    // wamid of a message this one answers (context.id)
+	Group         string    // the group it was written in (group_id), if any
 
 	Text        string
 	ButtonReply *Reply // a tapped reply button
@@ -121,6 +122,9 @@ func (s *Server) MessagePayload(in Inbound) ([]byte, string, error) {
 		msg = append(msg, kv{"context", obj{{"from", meta[0].v}, {"id", in.ReplyTo}}})
 	}
 	msg = append(msg, kv{"from", in.From})
+	if in.Group != "" {
+		msg = append(msg, kv{"group_id", in.Group})
+	}
 	if in.UserID != "" {
 		contact = append(contact, kv{"user_id", in.UserID})
 		msg = append(msg, kv{"from_user_id", in.UserID})
