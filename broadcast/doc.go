@@ -25,7 +25,8 @@
 //     holding back after a throughput error. A Classifier, supplied by the
 //     line for its channel, says which errors are retried with backoff,
 //     which stop for one recipient with the reason recorded, and which
-//     pause the whole campaign.
+//     pause the whole campaign. Many failures in a row for the same reason
+//     (a missing template) pause it too (WithFailureLimit).
 //   - Progress (queued, sent, delivered, read, failed by reason) can be read
 //     at any time, from any process sharing the store. Pause, Resume and
 //     Cancel work across processes too. Runner.HandleStatus, chained after

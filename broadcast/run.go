@@ -44,7 +44,7 @@ func (r *Runner) Run(ctx context.Context, id string) (Progress, error) {
 		id:      id,
 		stopped: make(chan struct{}),
 		wake:    make(chan struct{}, 1),
-		slots:   make(chan struct{}, r.workers),
+		slots:   make(chan struct{}, r.inFlight()),
 		lim:     r.limiter(),
 	}
 	r.mu.Lock()
@@ -191,12 +191,14 @@ type run struct {
 	wake  chan struct{} // a send finished
 	wg    sync.WaitGroup
 
-	mu        sync.Mutex
-	retries   retryHeap
-	inflight  int
-	hold      time.Time // no send starts before
-	throttles int       // throttled sends in a row
-	fatal     string    // the reason of a Fatal error
+	mu           sync.Mutex
+	retries      retryHeap
+	inflight     int
+	hold         time.Time // no send starts before
+	throttles    int       // throttled sends in a row
+	streak       int       // sends in a row that failed for good with streakReason
+	streakReason string
+	fatal        string // the reason of a Fatal error
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when the campaign stops running
@@ -460,7 +462,25 @@ func (x *run) throttled(now time.Time, after time.Duration) time.Time {
 func (x *run) sent() {
 	x.mu.Lock()
 	x.throttles = 0
+	x.streak, x.streakReason = 0, ""
 	x.mu.Unlock()
+}
+
+// failedFor counts a send that failed for good, and halts the campaign when
+// too many in a row failed for the same reason: a template that is missing
+// or paused fails every send, and should not use up the whole list.
+func (x *run) failedFor(reason string) {
+	x.mu.Lock()
+	if reason == x.streakReason {
+		x.streak++
+	} else {
+		x.streak, x.streakReason = 1, reason
+	}
+	n := x.streak
+	x.mu.Unlock()
+	if limit := x.r.failureLimit; limit > 0 && n >= limit {
+		x.halt(fmt.Sprintf("%d sends in a row failed with %s", n, reason))
+	}
 }
 
 // work waits for the send's turn, then checks and sends to one recipient
@@ -599,6 +619,7 @@ func (x *run) send(ctx context.Context, rec storage.Recipient) *retryItem {
 		return &retryItem{due: due, rec: rec}
 	case Stop:
 		x.settle(bg, rec, storage.RecipientSending, storage.RecipientFailed, reason)
+		x.failedFor(reason)
 	case Fatal:
 		// Nothing was sent: back to the queue, with the attempt not counted.
 		rec.State, rec.Reason, rec.Attempts = storage.RecipientQueued, reason, rec.Attempts-1

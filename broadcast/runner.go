@@ -20,15 +20,18 @@ import (
 
 // Defaults of a Runner.
 const (
-	DefaultThroughput   = 80  // messages per second of a WhatsApp number
-	DefaultShare        = 0.8 // of the throughput a campaign uses, leaving room for replies
-	DefaultWorkers      = 16
+	DefaultThroughput = 80  // messages per second of a WhatsApp number
+	DefaultShare      = 0.8 // of the throughput a campaign uses, leaving room for replies
+	// MinWorkers is the fewest sends a campaign keeps in flight by default;
+	// see WithWorkers.
+	MinWorkers          = 16
 	DefaultMaxAttempts  = 6
 	DefaultBackoff      = time.Second
 	DefaultMaxBackoff   = 5 * time.Minute
 	DefaultSendTimeout  = time.Minute
 	DefaultDrainTimeout = 10 * time.Second
 	DefaultRefresh      = time.Second
+	DefaultFailureLimit = 50
 )
 
 // State is where a campaign is.
@@ -104,16 +107,17 @@ type Runner struct {
 	elig     Eligibility
 	classify Classifier
 
-	throughput  int
-	share       float64
-	workers     int
-	dailyLimit  int
-	maxAttempts int
-	backoff     time.Duration
-	maxBackoff  time.Duration
-	sendTimeout time.Duration
-	drain       time.Duration
-	refresh     time.Duration
+	throughput   int
+	share        float64
+	workers      int
+	dailyLimit   int
+	maxAttempts  int
+	backoff      time.Duration
+	maxBackoff   time.Duration
+	sendTimeout  time.Duration
+	drain        time.Duration
+	refresh      time.Duration
+	failureLimit int
 
 	daily *daily
 
@@ -207,8 +211,9 @@ func WithShare(f float64) Option {
 	}
 }
 
-// WithWorkers sets how many sends may be in flight at once (default
-// DefaultWorkers).
+// WithWorkers sets how many sends may be in flight at once. By default a
+// campaign keeps enough in flight for sends that take half a second at its
+// rate (at least MinWorkers): 32 at 64 messages a second, 500 at 1,000.
 func WithWorkers(n int) Option {
 	return func(r *Runner) error {
 		if n < 1 || n > 1024 {
@@ -298,6 +303,20 @@ func WithRefresh(d time.Duration) Option {
 	}
 }
 
+// WithFailureLimit pauses a campaign when n sends in a row fail for good
+// with the same reason (default DefaultFailureLimit; 0 never pauses): a
+// missing or paused template fails every send, and should not use up the
+// list. The campaign's Halt says why; the n recipients stay failed.
+func WithFailureLimit(n int) Option {
+	return func(r *Runner) error {
+		if n < 0 {
+			return fmt.Errorf("WithFailureLimit: %d is negative; use 0 to never pause", n)
+		}
+		r.failureLimit = n
+		return nil
+	}
+}
+
 // New returns a Runner keeping campaigns in store and sending through snd.
 func New(store Store, snd chat.Sender, opts ...Option) (*Runner, error) {
 	if store == nil {
@@ -307,23 +326,23 @@ func New(store Store, snd chat.Sender, opts ...Option) (*Runner, error) {
 		return nil, errors.New("broadcast: sender is nil")
 	}
 	r := &Runner{
-		store:       store,
-		bs:          store.Broadcasts(),
-		snd:         snd,
-		clock:       systemClock{},
-		ids:         uuid.NewString,
-		log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		classify:    DefaultClassifier,
-		throughput:  DefaultThroughput,
-		share:       DefaultShare,
-		workers:     DefaultWorkers,
-		maxAttempts: DefaultMaxAttempts,
-		backoff:     DefaultBackoff,
-		maxBackoff:  DefaultMaxBackoff,
-		sendTimeout: DefaultSendTimeout,
-		drain:       DefaultDrainTimeout,
-		refresh:     DefaultRefresh,
-		running:     make(map[string]*run),
+		store:        store,
+		bs:           store.Broadcasts(),
+		snd:          snd,
+		clock:        systemClock{},
+		ids:          uuid.NewString,
+		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		classify:     DefaultClassifier,
+		throughput:   DefaultThroughput,
+		share:        DefaultShare,
+		maxAttempts:  DefaultMaxAttempts,
+		backoff:      DefaultBackoff,
+		maxBackoff:   DefaultMaxBackoff,
+		sendTimeout:  DefaultSendTimeout,
+		drain:        DefaultDrainTimeout,
+		refresh:      DefaultRefresh,
+		failureLimit: DefaultFailureLimit,
+		running:      make(map[string]*run),
 	}
 	for _, o := range opts {
 		if err := o(r); err != nil {
@@ -337,6 +356,14 @@ func New(store Store, snd chat.Sender, opts ...Option) (*Runner, error) {
 		r.daily = newDaily(r.dailyLimit)
 	}
 	return r, nil
+}
+
+// inFlight is how many sends a campaign may have in flight.
+func (r *Runner) inFlight() int {
+	if r.workers > 0 {
+		return r.workers
+	}
+	return min(max(MinWorkers, int(math.Ceil(r.Rate()/2))), 1024)
 }
 
 // Rate is the number of messages per second a campaign sends at.

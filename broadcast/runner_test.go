@@ -525,3 +525,30 @@ func TestSpecValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFailuresInARowPauseTheCampaign(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		st := memory.New()
+		now := time.Now()
+		seed(t, ctx, st, 200, now, false, allConsent(now))
+		missing := errors.New("template not found")
+		snd := &recorder{fail: func(int, chat.Address) error { return missing }}
+		classifier := func(err error) broadcast.Outcome {
+			return broadcast.Outcome{Action: broadcast.Stop, Reason: "132001"}
+		}
+		r := newRunner(t, st, snd, broadcast.WithClassifier(classifier), broadcast.WithWorkers(1), broadcast.WithFailureLimit(20))
+		c, err := r.Start(ctx, alertSpec())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := r.Run(ctx, c.ID)
+		if !errors.Is(err, broadcast.ErrHalted) {
+			t.Fatalf("run: %v", err)
+		}
+		if p.State != broadcast.StatePaused || p.Failed != 20 || p.Queued != 180 || !strings.Contains(p.Halt, "20 sends in a row failed with 132001") {
+			t.Fatalf("progress %+v", p)
+		}
+	})
+}

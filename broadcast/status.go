@@ -126,7 +126,9 @@ func (r *Runner) Progress(ctx context.Context, id string) (Progress, error) {
 // HandleStatus implements chat.StatusHandler: it moves the broadcast
 // recipient a status is about forward (sent, delivered, read, or failed with
 // the channel's error code). Statuses of messages that are not a broadcast's
-// are ignored. A line chains it after chat.RecordStatus:
+// are ignored, and so is a status that overtakes the runner recording the
+// send (the recipient is then counted as sent until its next status). A line
+// chains it after chat.RecordStatus:
 //
 //	record := chat.RecordStatus(store.Messages())
 //	chat.WithStatusHandler(chat.StatusHandlerFunc(func(ctx context.Context, s *chat.Status) error {

@@ -111,17 +111,24 @@ func parse(args []string, stderr io.Writer, getenv func(string) string) (config,
 	fs.Float64Var(&c.undeliverable, "undeliverable", 2, "simulator: percentage of sends refused as undeliverable")
 	fs.BoolVar(&c.bar, "bar", true, "show a progress bar")
 	// The command may come first or after the flags.
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	explicit := len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-'
+	if explicit {
 		c.command, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if rest := fs.Args(); len(rest) > 0 {
-		if c.command != "start" || len(rest) > 1 {
+		if explicit {
 			return c, fmt.Errorf("unexpected arguments %q", rest)
 		}
 		c.command = rest[0]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return c, err
+		}
+		if len(fs.Args()) > 0 {
+			return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+		}
 	}
 	switch c.command {
 	case "start":
