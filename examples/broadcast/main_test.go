@@ -55,9 +55,15 @@ func TestInterruptAndResume(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "demo.db")
 	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(time.Second, cancel)
 	var out bytes.Buffer
-	err := run(ctx, []string{"-db", db, "-demo", "40", "-throughput", "20", "-bar=false"}, &out, io.Discard, noEnv)
+	// Interrupt half a second after the campaign started sending.
+	w := writerFunc(func(p []byte) (int, error) {
+		if bytes.Contains(p, []byte("recipients")) && out.Len() == 0 {
+			time.AfterFunc(500*time.Millisecond, cancel)
+		}
+		return out.Write(p)
+	})
+	err := run(ctx, []string{"-db", db, "-demo", "40", "-throughput", "20", "-bar=false"}, w, io.Discard, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,3 +141,7 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
