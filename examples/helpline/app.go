@@ -143,7 +143,7 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 		lineID, appSecret, verifyToken = simulatedLine, randomSecret(), randomSecret()
 		var show func(whatsapptest.Sent)
 		var mu sync.Mutex
-		a.sim = whatsapptest.NewServer(
+		simOpts := []whatsapptest.Option{
 			whatsapptest.WithStatusWebhooks(a.baseURL+"/webhook", appSecret),
 			whatsapptest.WithOnSend(func(s whatsapptest.Sent) {
 				mu.Lock()
@@ -152,11 +152,26 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 				if f != nil {
 					f(s)
 				}
+				if cfg.onSend != nil {
+					cfg.onSend(s)
+				}
 			}),
 			whatsapptest.WithTemplate(whatsapptest.DefaultWABAID, followUpTemplate(a.line)),
 			whatsapptest.WithClock(now),
-		)
-		if client, err = a.sim.NewClient(whatsapp.WithLogger(log)); err != nil {
+		}
+		clientOpts := []whatsapp.Option{whatsapp.WithLogger(log)}
+		// Meta delivers webhooks concurrently over kept-alive connections;
+		// so does the simulator.
+		simOpts = append(simOpts, whatsapptest.WithWebhookClient(&http.Client{
+			Timeout:   10 * time.Second,
+			Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute},
+		}))
+		if cfg.unlimited {
+			simOpts = append(simOpts, whatsapptest.WithThroughput(0), whatsapptest.WithPairLimit(0, 0))
+			clientOpts = append(clientOpts, whatsapp.WithoutPacing())
+		}
+		a.sim = whatsapptest.NewServer(simOpts...)
+		if client, err = a.sim.NewClient(clientOpts...); err != nil {
 			return nil, err
 		}
 		if cfg.phone {

@@ -47,6 +47,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/impactchat/impactchat/whatsapp/whatsapptest"
 )
 
 func main() {
@@ -76,6 +78,12 @@ type config struct {
 	now func() time.Time
 	// getenv reads the environment (the keyring variable).
 	getenv func(string) string
+	// onSend, in simulator mode, sees every message the line sends (tests
+	// and the load benchmark watch replies with it).
+	onSend func(whatsapptest.Sent)
+	// unlimited lifts the simulator's and the client's rate limits, for the
+	// load benchmark.
+	unlimited bool
 }
 
 func (c config) simulated() bool { return c.token == "" }
