@@ -169,7 +169,7 @@ func testRestart(t *testing.T, open func(t *testing.T) storage.Store) {
 func TestReplicasShareOneInboxSQLite(t *testing.T) {
 	t.Parallel()
 	base := uint64(time.Now().UnixNano())
-	for i := range uint64(3) {
+	for i := range uint64(2) {
 		seed := base + i
 		st := openSQLite(t, filepath.Join(t.TempDir(), fmt.Sprintf("line%d.db", i)))
 		runReplicaTrial(t, newReplicaTrial(seed), st, st)

@@ -25,7 +25,7 @@ func TestRunIsCompleteOnEachStore(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
 			o := options{
-				stores: []string{store}, count: 200, duration: 30 * time.Second, rate: 0,
+				stores: []string{store}, count: 100, duration: 30 * time.Second, rate: 0,
 				concurrency: 16, contacts: 20, workers: 8, sqliteSync: "normal", postgresURL: pg, pgConns: 8,
 			}
 			if err := run(t.Context(), &out, o); err != nil {
@@ -33,10 +33,10 @@ func TestRunIsCompleteOnEachStore(t *testing.T) {
 			}
 			text := out.String()
 			t.Log(text)
-			if !strings.Contains(text, "delivered 200 of 200 started (0 failed") || !strings.Contains(text, "replied 200") {
+			if !strings.Contains(text, "delivered 100 of 100 started (0 failed") || !strings.Contains(text, "replied 100") {
 				t.Errorf("not every delivery was acknowledged and answered:\n%s", text)
 			}
-			if !strings.Contains(text, "handled 200, retried 0, dead 0") {
+			if !strings.Contains(text, "handled 100, retried 0, dead 0") {
 				t.Errorf("the server did not handle each message once:\n%s", text)
 			}
 		})
