@@ -35,8 +35,12 @@ import (
 //     number of workers.
 //   - A Handler that returns an error or panics is retried with backoff and,
 //     after RetryPolicy.MaxAttempts attempts, dead-lettered with a readable
-//     reason; the person's later events then go on. A panic never stops the
-//     Server.
+//     reason; the person's later events then go on. An error marked
+//     Permanent (or matching ErrInvalid) is dead-lettered at once. A panic
+//     never stops the Server. While an event waits for its retry, the same
+//     person's later events wait too, so that their order holds.
+//   - The inbox remembers handled events' keys for the retention (see
+//     WithRetention) and the Server purges older ones.
 //
 // Before the Handler runs, the Server records the time of the person's
 // message (storage.Contacts.Touch) so that a channel can enforce the 24-hour
