@@ -193,7 +193,7 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	(SELECT d.wrapped FROM dek d WHERE d.subject = inbox.part)`
 	var out []storage.Claimed
 	// One statement, so it needs no transaction around it.
-	err := s.one(ctx, true, func(q db) error {
+	err := s.one(ctx, true, func(ctx context.Context, q db) error {
 		out = nil
 		rows, err := q.query(ctx, query, owner, ts(now.Add(lease)), ts(now), ts(now), max)
 		if err != nil {
@@ -413,7 +413,7 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 	}
 	var lost []int64
 	// Each statement stands alone: acks do not depend on each other.
-	err := s.one(ctx, true, func(q db) error {
+	err := s.one(ctx, true, func(ctx context.Context, q db) error {
 		lost = lost[:0]
 		acked := make(map[int64]bool, len(seqs))
 		for rest := seqs; len(rest) > 0; {

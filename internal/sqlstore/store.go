@@ -124,6 +124,9 @@ type pinned struct {
 
 	durable, relaxed string
 	mode             string // the last of them run
+
+	qmu   sync.Mutex
+	queue []*request // waiting for mu, see Store.one
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -414,45 +417,124 @@ func (s *Store) write(ctx context.Context, fn func(q db) error) error {
 }
 
 // execOne runs a single write statement as its own transaction: on the
-// pinned writer without BEGIN and COMMIT around it, on a pool in autocommit
-// (on the relaxed pool when relaxed). It reports the rows changed.
+// pinned writer without BEGIN and COMMIT around it (or grouped with other
+// callers' statements, see one), on a pool in autocommit (on the relaxed
+// pool when relaxed). It reports the rows changed.
 func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ...any) (int64, error) {
 	var n int64
-	err := s.one(ctx, relaxed, func(q db) (err error) {
+	err := s.one(ctx, relaxed, func(ctx context.Context, q db) (err error) {
 		n, err = q.exec(ctx, query, args...)
 		return err
 	})
 	return n, err
 }
 
-// one runs fn, which must issue a single statement, as its own
-// transaction (see execOne).
-func (s *Store) one(ctx context.Context, relaxed bool, fn func(q db) error) error {
+// request is a caller's work waiting for the pinned writer.
+type request struct {
+	ctx     context.Context
+	relaxed bool
+	fn      func(ctx context.Context, q db) error
+	err     error
+	done    chan struct{}
+}
+
+// one runs fn, whose statements each stand alone (an ack, a claim), as
+// cheaply as the store allows. On a pool they run in autocommit. On the
+// pinned writer, callers arriving while it is busy are grouped: the next
+// caller to get the writer runs every waiting request in one transaction
+// and one commit (group commit), so many workers acking at once pay for
+// one commit between them. A request whose statement fails gets its error
+// alone; SQLite undoes only the failed statement.
+func (s *Store) one(ctx context.Context, relaxed bool, fn func(ctx context.Context, q db) error) error {
 	p := s.pin
 	if p == nil {
 		pool := s.w
 		if relaxed && s.relaxed != nil {
 			pool = s.relaxed
 		}
-		return fn(db{s: s, raw: pool})
+		return fn(ctx, db{s: s, raw: pool})
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, relaxed: relaxed, fn: fn, done: make(chan struct{})}
+	p.qmu.Lock()
+	p.queue = append(p.queue, r)
+	p.qmu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stmts == nil {
-		return storage.ErrClosed
+	select {
+	case <-r.done: // an earlier caller ran it
+		return r.err
+	default:
 	}
+	p.qmu.Lock()
+	batch := p.queue
+	p.queue = nil
+	p.qmu.Unlock()
+	s.runGroup(p, batch)
+	return r.err
+}
+
+// runGroup runs a batch of requests on the pinned writer, which the caller
+// holds, and marks each done.
+func (s *Store) runGroup(p *pinned, batch []*request) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	fail := func(err error) {
+		for _, r := range batch {
+			if r.err == nil {
+				r.err = err
+			}
+		}
+	}
+	if p.stmts == nil {
+		fail(storage.ErrClosed)
+		return
+	}
+	// Statements of the group run without the callers' cancellation: a
+	// statement interrupted inside a transaction would undo the whole
+	// group. Each request's context is checked before it runs.
+	bg := context.Background()
 	q := db{s: s, raw: p.conn, pin: p}
-	mode := p.durable
-	if relaxed {
-		mode = p.relaxed
+	mode := p.relaxed
+	for _, r := range batch {
+		if !r.relaxed {
+			mode = p.durable // the group commits as durably as its most demanding request
+		}
 	}
 	if mode != p.mode {
-		if _, err := q.exec(ctx, mode); err != nil {
-			return err
+		if _, err := q.exec(bg, mode); err != nil {
+			fail(err)
+			return
 		}
 		p.mode = mode
 	}
-	return fn(q)
+	if len(batch) == 1 {
+		r := batch[0]
+		r.err = r.fn(context.WithoutCancel(r.ctx), q)
+		return
+	}
+	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
+		fail(err)
+		return
+	}
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		r.err = r.fn(context.WithoutCancel(r.ctx), q)
+	}
+	if _, err := q.exec(bg, "COMMIT"); err != nil {
+		q.exec(bg, "ROLLBACK")
+		for _, r := range batch {
+			r.err = err
+		}
+	}
 }
 
 func (s *Store) writeMode(ctx context.Context, relaxed bool, fn func(q db) error) error {

@@ -1,7 +1,11 @@
 package sqlite_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +46,62 @@ func TestAckBatch(t *testing.T) {
 	}
 	stats, err := in.Stats(ctx)
 	if err != nil || stats != (storage.InboxStats{Leased: 1, Done: 2}) {
+		t.Fatalf("stats = %+v, %v", stats, err)
+	}
+}
+
+// TestConcurrentAcks has many workers ack at once, so that acks share
+// commits, some of them with a context already cancelled or a lease they
+// do not hold: each caller gets its own outcome.
+func TestConcurrentAcks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openTemp(t)
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	in := st.Inbox()
+	const n = 60
+	items := make([]storage.InboxItem, n)
+	for i := range items {
+		items[i] = storage.InboxItem{Key: fmt.Sprintf("k%d", i), Partition: fmt.Sprintf("p%d", i), Payload: []byte("x")}
+	}
+	if _, err := in.Put(ctx, items, now); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := in.Claim(ctx, "w", n, time.Minute, now)
+	if err != nil || len(cs) != n {
+		t.Fatalf("claim: %d, %v", len(cs), err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() {
+			switch i % 3 {
+			case 0:
+				errs[i] = in.Ack(ctx, "w", c.Seq)
+			case 1:
+				errs[i] = in.Ack(cancelled, "w", c.Seq)
+			case 2:
+				errs[i] = in.Ack(ctx, "someone else", c.Seq)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var want error
+		switch i % 3 {
+		case 1:
+			want = context.Canceled
+		case 2:
+			want = storage.ErrLeaseLost
+		}
+		if (want == nil && err != nil) || (want != nil && !errors.Is(err, want)) {
+			t.Errorf("ack %d: %v; want %v", i, err, want)
+		}
+	}
+	stats, err := in.Stats(ctx)
+	if err != nil || stats != (storage.InboxStats{Leased: 2 * n / 3, Done: n / 3}) {
 		t.Fatalf("stats = %+v, %v", stats, err)
 	}
 }
