@@ -18,6 +18,24 @@
 //     [Middleware] wraps a Handler, and [Chain] composes them, in the manner of
 //     net/http.
 //
+// The runtime is [Server]. [Server.Accept] puts a delivery's events into the
+// durable inbox of a storage.Store, deduplicated by key, and returns only once
+// they are safe, so a webhook handler answers the channel after it (it
+// satisfies webhook.Sink). [Server.Run] drains the inbox with a pool of
+// workers: one person's events are handled one at a time and in order,
+// different people in parallel, and several replicas may share one store.
+// A handler's error or panic is retried with backoff and, after the last
+// attempt (or at once for a [Permanent] error), set aside for an operator
+// with a readable reason. [Server.Shutdown] stops claiming, lets handlers in
+// flight finish, and releases what did not, so nothing is left half done.
+//
+// Around the runtime: [ContactWindow] tells a channel when a person last
+// wrote (WhatsApp's 24-hour window); [RecordInbound] keeps inbound messages
+// in the conversation log and belongs after the consent gate in the chain,
+// so that only the words of people who agreed are kept; [RecordStatus]
+// applies delivery statuses without ever moving one backwards; [Metrics]
+// counts what the runtime does.
+//
 // Sends carry an [Intent] in their context: the purpose the message serves
 // (core service, follow-up, feedback...) and, for the few messages a line may
 // send to a person who has not consented, which exemption applies (the notice
