@@ -80,6 +80,9 @@ type Client struct {
 	Templates    *TemplatesService
 	PhoneNumbers *PhoneNumbersService
 	Groups       *GroupsService
+	Profile      *ProfileService
+	QRCodes      *QRCodesService
+	Uploads      *UploadsService
 
 	token   string
 	auth    string // "Bearer " + token
@@ -279,6 +282,9 @@ func New(token string, opts ...Option) (*Client, error) {
 	c.Templates = &TemplatesService{c: c}
 	c.PhoneNumbers = &PhoneNumbersService{c: c}
 	c.Groups = &GroupsService{c: c}
+	c.Profile = &ProfileService{c: c}
+	c.QRCodes = &QRCodesService{c: c}
+	c.Uploads = &UploadsService{c: c}
 	return c, nil
 }
 

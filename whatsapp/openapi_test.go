@@ -151,7 +151,7 @@ func correctSpec(doc *openapi3.T) error {
 		schema(doc, name).Properties["type"].Value.Enum = nil
 	}
 
-	// 10. GET /{group_id}/invite_link (Meta's "get group invite link") is
+	// 9. GET /{group_id}/invite_link (Meta's "get group invite link") is
 	// missing; only POST (a new link) and DELETE are described. It answers
 	// as POST does.
 	if il := doc.Paths.Value("/{Version}/{group_id}/invite_link"); il != nil && il.Post != nil && il.Get == nil {
@@ -161,7 +161,23 @@ func correctSpec(doc *openapi3.T) error {
 		il.Get = &get
 	}
 
-	// 9. Audio voice messages ("voice": true) are newer than v23.0. The
+	// 10. POST /message_qrdls takes oneOf [CreateQrCodeRequest,
+	// UpdateQrCodeRequest], but neither forbids the other's properties, so
+	// an update ({code, prefilled_message}) matches both and oneOf rejects
+	// it. Either must do: anyOf.
+	if qr := doc.Paths.Value("/{Version}/{Phone-Number-ID}/message_qrdls"); qr != nil && qr.Post != nil {
+		s := qr.Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+		s.AnyOf, s.OneOf = s.OneOf, nil
+	}
+
+	// 11. GET /message_qrdls/{QR-Code-ID} is described as answering a bare
+	// QrCodeResponse, but its own examples (and Meta's reference) answer
+	// {"data": [QrCodeDetails]}, the shape of QrCodeList.
+	if one := doc.Paths.Value("/{Version}/{Phone-Number-ID}/message_qrdls/{QR-Code-ID}"); one != nil && one.Get != nil {
+		one.Get.Responses.Status(200).Value.Content.Get("application/json").Schema = doc.Components.Schemas["QrCodeList"]
+	}
+
+	// 12. Audio voice messages ("voice": true) are newer than v23.0. The
 	// media object does not forbid extra properties, so nothing to correct.
 	return nil
 }

@@ -362,10 +362,11 @@ func (s *Server) handleJoinRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handlePostObject answers POST /{id}: group settings.
+// handlePostObject answers POST /{id}: group settings, a number's PIN or
+// display name, or the data of an upload session.
 func (s *Server) handlePostObject(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if s.updateGroup(w, r, id) {
+	if s.updateGroup(w, r, id) || s.updatePhone(w, r, id) || s.finishUpload(w, r, id) {
 		return
 	}
 	noObject(w, "post", id)

@@ -141,7 +141,13 @@ func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) {
 	case tmpl != nil:
 		writeJSON(w, http.StatusOK, tmpl)
 	case isPhone:
-		writeJSON(w, http.StatusOK, selectFields(phone, r.URL.Query().Get("fields")))
+		out := selectFields(phone, r.URL.Query().Get("fields"))
+		s.mu.Lock()
+		if name, ok := s.acct.newNames[id]; ok && strings.Contains(r.URL.Query().Get("fields"), "new_display_name") {
+			out["new_display_name"], out["new_name_status"] = name, "PENDING_REVIEW"
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, out)
 	case s.getGroup(w, r, id):
 	default:
 		writeError(w, Fault{Code: 100, Subcode: 33, Message: "Unsupported get request. Object with ID '" + id + "' does not exist, cannot be loaded due to missing permissions, or does not support this operation."})

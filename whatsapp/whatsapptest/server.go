@@ -233,6 +233,7 @@ type Server struct {
 	templates  []storedTemplate
 	phones     map[string]whatsapp.PhoneNumber
 	groups     map[string]*fakeGroup
+	acct       accountState
 	seq        int
 	notify     chan struct{} // closed and replaced on every accepted send
 }
@@ -287,6 +288,9 @@ func NewServer(opts ...Option) *Server {
 		if p.CodeVerificationStatus == "" {
 			p.CodeVerificationStatus = "VERIFIED"
 		}
+		if p.NameStatus == "" {
+			p.NameStatus = "APPROVED"
+		}
 		if p.PlatformType == "" {
 			p.PlatformType = "CLOUD_API"
 		}
@@ -315,6 +319,7 @@ func NewServer(opts ...Option) *Server {
 	s.mux.HandleFunc("GET /media-files/{id}", s.handleDownload)
 	s.mux.HandleFunc("POST /{version}/{id}", s.handlePostObject)
 	s.routeGroups()
+	s.routeAccount()
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.ts.URL
 	return s
@@ -521,6 +526,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok { // the resumable upload API documents the OAuth scheme
+		tok, ok = strings.CutPrefix(h, "OAuth ")
+	}
 	return ok && tok != "" && tok == s.cfg.token
 }
 
