@@ -104,3 +104,47 @@ func BenchmarkSessionsMemory(b *testing.B) {
 	b.ReportMetric(float64(held)/(1<<20), "MB/100k-sessions")
 	b.ReportMetric(float64(held)/sessions, "B/session")
 }
+
+// BenchmarkInboxClaimBacklog claims and acks the oldest 16 events while
+// 10,000 people each have an event waiting and 16 more are being handled:
+// the shape of a busy line, where Claim must find the oldest free heads
+// among many partitions. A put keeps the backlog at its size.
+func BenchmarkInboxClaimBacklog(b *testing.B) {
+	const partitions, workers = 10_000, 16
+	st := memory.New()
+	defer st.Close()
+	in := st.Inbox()
+	ctx := b.Context()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	n := 0
+	put := func(count int) {
+		items := make([]storage.InboxItem, count)
+		for i := range items {
+			n++
+			items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%partitions), At: now}
+		}
+		if _, err := in.Put(ctx, items, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	put(partitions)
+	held, err := in.Claim(ctx, "busy", workers, time.Hour, now)
+	if err != nil || len(held) != workers {
+		b.Fatalf("claim: %d, %v", len(held), err)
+	}
+	for b.Loop() {
+		cs, err := in.Claim(ctx, "w", workers, time.Minute, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(cs) == 0 {
+			b.Fatal("nothing to claim")
+		}
+		for _, c := range cs {
+			if err := in.Ack(ctx, "w", c.Seq); err != nil {
+				b.Fatal(err)
+			}
+		}
+		put(len(cs))
+	}
+}

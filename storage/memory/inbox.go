@@ -34,6 +34,11 @@ type inboxRec struct {
 	retryAt    time.Time
 	attempts   int
 	lastError  string
+
+	// heap is the heap of heads holding the item while it is the head of
+	// its partition's queue (nil otherwise); hi is its index there.
+	heap *headHeap
+	hi   int
 }
 
 type inboxData struct {
@@ -44,14 +49,47 @@ type inboxData struct {
 	// order. Only the head of a queue can be leased.
 	queues map[string][]*inboxRec
 	dead   map[int64]*inboxRec
+	// ready and waiting hold the head of every queue (see headHeap).
+	ready, waiting headHeap
 }
 
 func (d *inboxData) init() {
 	*d = inboxData{
-		items:  make(map[int64]*inboxRec),
-		keys:   make(map[string]*inboxRec),
-		queues: make(map[string][]*inboxRec),
-		dead:   make(map[int64]*inboxRec),
+		items:   make(map[int64]*inboxRec),
+		keys:    make(map[string]*inboxRec),
+		queues:  make(map[string][]*inboxRec),
+		dead:    make(map[int64]*inboxRec),
+		ready:   headHeap{less: byOrder},
+		waiting: headHeap{less: byDue},
+	}
+}
+
+// place puts r, which has just become the head of its queue or changed
+// state, in the heap where Claim will look for it.
+func (d *inboxData) place(r *inboxRec) {
+	if r.heap != nil {
+		r.heap.remove(r)
+	}
+	if r.state == inboxPending && r.retryAt.IsZero() {
+		d.ready.push(r)
+		return
+	}
+	d.waiting.push(r)
+}
+
+// unplace takes r out of the heaps of heads.
+func (d *inboxData) unplace(r *inboxRec) {
+	if r.heap != nil {
+		r.heap.remove(r)
+	}
+}
+
+// enqueue appends r to its partition's queue.
+func (d *inboxData) enqueue(r *inboxRec) {
+	q := d.queues[r.partition]
+	d.queues[r.partition] = append(q, r)
+	if len(q) == 0 {
+		d.place(r)
 	}
 }
 
@@ -61,18 +99,21 @@ func (d *inboxData) pop(r *inboxRec) {
 	if len(q) == 0 || q[0] != r {
 		panic("memory: inbox item is not the head of its partition")
 	}
+	d.unplace(r)
 	if len(q) == 1 {
 		delete(d.queues, r.partition)
 		return
 	}
 	q[0] = nil
 	d.queues[r.partition] = q[1:]
+	d.place(q[1])
 }
 
 // erase drops the unfinished items of a partition, keeping their keys as
 // done items without payload or partition.
 func (d *inboxData) erase(partition string) {
 	for _, r := range d.queues[partition] {
+		d.unplace(r)
 		d.finish(r)
 	}
 	delete(d.queues, partition)
@@ -156,7 +197,7 @@ func (v inboxView) Put(ctx context.Context, items []storage.InboxItem, now time.
 		}
 		d.items[r.seq] = r
 		d.keys[r.key] = r
-		d.queues[r.partition] = append(d.queues[r.partition], r)
+		d.enqueue(r)
 		res.Fresh[i] = true
 	}
 	return res, nil
@@ -177,21 +218,37 @@ func (v inboxView) Claim(ctx context.Context, owner string, max int, lease time.
 		return nil, fmt.Errorf("inbox claim: %w", err)
 	}
 	defer s.mu.Unlock()
-	var heads []*inboxRec
-	for _, q := range s.inbox.queues {
-		if q[0].claimable(now) {
-			heads = append(heads, q[0])
-		}
+	d := &s.inbox
+	// Heads whose retry or lease time has come join the ready heap.
+	for d.waiting.len() > 0 && d.waiting.top().claimable(now) {
+		r := d.waiting.top()
+		d.waiting.remove(r)
+		d.ready.push(r)
 	}
-	slices.SortFunc(heads, func(a, b *inboxRec) int { return cmp.Compare(a.order, b.order) })
-	heads = heads[:upTo(len(heads), max)]
-	out := make([]storage.Claimed, 0, len(heads))
-	for _, r := range heads {
+	// Take the oldest claimable heads. A ready head may not be claimable at
+	// this now when an earlier call gave a later now: it goes back to
+	// waiting, which is ordered by the time it becomes claimable.
+	var taken, early []*inboxRec
+	for len(taken) < max && d.ready.len() > 0 {
+		r := d.ready.top()
+		d.ready.remove(r)
+		if !r.claimable(now) {
+			early = append(early, r)
+			continue
+		}
+		taken = append(taken, r)
+	}
+	for _, r := range early {
+		d.waiting.push(r)
+	}
+	out := make([]storage.Claimed, 0, len(taken))
+	for _, r := range taken {
 		r.state = inboxLeased
 		r.owner = owner
 		r.leaseUntil = now.Add(lease)
 		r.retryAt = time.Time{}
 		r.attempts++
+		d.waiting.push(r)
 		out = append(out, r.claimed())
 	}
 	return out, nil
@@ -237,6 +294,7 @@ func (v inboxView) Nack(ctx context.Context, owner string, seq int64, retryAt ti
 	r.owner = ""
 	r.retryAt = retryAt
 	r.lastError = reason
+	s.inbox.place(r)
 	return nil
 }
 
@@ -272,6 +330,7 @@ func (v inboxView) Extend(ctx context.Context, owner string, seq int64, lease ti
 		return fmt.Errorf("inbox extend %d: %w", seq, err)
 	}
 	r.leaseUntil = now.Add(lease)
+	s.inbox.place(r)
 	return nil
 }
 
@@ -315,7 +374,7 @@ func (v inboxView) Requeue(ctx context.Context, seq int64) error {
 	r.attempts = 0
 	r.retryAt = time.Time{}
 	r.leaseUntil = time.Time{}
-	d.queues[r.partition] = append(d.queues[r.partition], r)
+	d.enqueue(r)
 	return nil
 }
 
