@@ -12,8 +12,9 @@
 // whose schema is newer than this code (storage.ErrSchemaTooNew).
 //
 // Writes go through one connection, in order, with their statements
-// prepared once; reads use a small pool beside it, which WAL lets run while
-// a write is in progress. One process should own a file at a time: for
+// prepared once; inbox claims and acks that arrive while it is busy are
+// run together in one transaction (group commit). Reads use a small pool
+// beside it, which WAL lets run while a write is in progress. One process should own a file at a time: for
 // several replicas of a line, use storage/postgres.
 //
 // Committed writes survive a power cut by default (synchronous=FULL);
