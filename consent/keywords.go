@@ -79,9 +79,10 @@ func LoadKeywords(file string) (*Keywords, error) {
 	return LoadKeywordsFS(os.DirFS("."), file)
 }
 
-// LoadKeywordsFS loads a keyword file from a file system.
+// LoadKeywordsFS loads a keyword file from a file system. A file larger
+// than 256 KiB is refused.
 func LoadKeywordsFS(fsys fs.FS, file string) (*Keywords, error) {
-	data, err := fs.ReadFile(fsys, file)
+	data, err := readFile(fsys, file)
 	if err != nil {
 		return nil, fmt.Errorf("consent: load keywords: %w", err)
 	}
@@ -190,17 +191,6 @@ func ParseKeywords(name string, data []byte) (*Keywords, error) {
 		}
 	}
 	return k, nil
-}
-
-func fieldPath(p []string) string {
-	s := ""
-	for _, e := range p {
-		if s != "" && e[0] != '[' {
-			s += "."
-		}
-		s += e
-	}
-	return s
 }
 
 // Match returns the control word that the whole of text is, if any.

@@ -2,9 +2,11 @@ package consent_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/impactchat/impactchat/consent"
 )
@@ -283,4 +285,41 @@ func TestParseKeywordsErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadersBoundTheirReads gives the loaders a file larger than the limit
+// and a directory with too many notices: each refuses, naming the file and
+// the limit, without reading more than it needs.
+func TestLoadersBoundTheirReads(t *testing.T) {
+	t.Parallel()
+	big := &fstest.MapFile{Data: []byte("status: seed\n" + strings.Repeat("#", 300<<10) + "\n")}
+	t.Run("keywords", func(t *testing.T) {
+		t.Parallel()
+		_, err := consent.LoadKeywordsFS(fstest.MapFS{"keywords.yaml": big}, "keywords.yaml")
+		var le *consent.LoadError
+		if !errors.As(err, &le) || le.File != "keywords.yaml" || !strings.Contains(le.Problem, "262144 bytes") {
+			t.Fatalf("got %v; want a LoadError naming keywords.yaml and the limit", err)
+		}
+	})
+	t.Run("notice", func(t *testing.T) {
+		t.Parallel()
+		_, err := consent.LoadNoticesFS(fstest.MapFS{"notices/en.yaml": big}, "notices", "")
+		var le *consent.LoadError
+		if !errors.As(err, &le) || le.File != "notices/en.yaml" || !strings.Contains(le.Problem, "262144 bytes") {
+			t.Fatalf("got %v; want a LoadError naming notices/en.yaml and the limit", err)
+		}
+	})
+	t.Run("too many notices", func(t *testing.T) {
+		t.Parallel()
+		en := readFile(t, "testdata/notices/en.yaml")
+		fsys := fstest.MapFS{}
+		for i := range 101 {
+			fsys[fmt.Sprintf("n/%03d.yaml", i)] = &fstest.MapFile{Data: []byte(en)}
+		}
+		_, err := consent.LoadNoticesFS(fsys, "n", "")
+		var le *consent.LoadError
+		if !errors.As(err, &le) || !strings.Contains(le.Problem, "more than 100 notice files") {
+			t.Fatalf("got %v; want a LoadError naming the limit of 100 files", err)
+		}
+	})
 }

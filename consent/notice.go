@@ -453,7 +453,9 @@ func NewNotices(def string, ns ...*Notice) (*Notices, error) {
 	return s, nil
 }
 
-// LoadNotices loads every *.yaml and *.yml file in dir as a notice.
+// LoadNotices loads every *.yaml and *.yml file in dir as a notice. It
+// refuses a file larger than 256 KiB and a directory of more than 100
+// notice files.
 func LoadNotices(dir, def string) (*Notices, error) {
 	return LoadNoticesFS(os.DirFS(dir), ".", def)
 }
@@ -470,7 +472,10 @@ func LoadNoticesFS(fsys fs.FS, dir, def string) (*Notices, error) {
 		if e.IsDir() || (path.Ext(name) != ".yaml" && path.Ext(name) != ".yml") {
 			continue
 		}
-		data, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if len(ns) == maxNoticeFiles {
+			return nil, fmt.Errorf("consent: load notices: %w", &LoadError{File: dir, Problem: fmt.Sprintf("holds more than %d notice files, the limit", maxNoticeFiles)})
+		}
+		data, err := readFile(fsys, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("consent: load notices: %w", err)
 		}

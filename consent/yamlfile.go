@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"strconv"
 
@@ -13,6 +14,29 @@ import (
 
 // maxFileSize bounds every YAML file the package reads.
 const maxFileSize = 256 << 10
+
+// maxNoticeFiles bounds the notice files LoadNotices reads from one
+// directory: one per language.
+const maxNoticeFiles = 100
+
+// readFile reads name from fsys, reading no more than maxFileSize bytes
+// (plus one, to tell that the file is larger), whatever size the file
+// system reports.
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, &LoadError{File: name, Problem: fmt.Sprintf("is larger than %d bytes, the limit", maxFileSize)}
+	}
+	return data, nil
+}
 
 // LoadError says what is wrong in a notice or keyword file, and where.
 type LoadError struct {
@@ -43,7 +67,14 @@ var lineRE = regexp.MustCompile(`line (\d+): (.*)`)
 
 // decodeYAML decodes data strictly (unknown fields are errors) into v and
 // keeps the node tree for line lookups.
-func decodeYAML(file string, data []byte, v any) (*yamlDoc, error) {
+func decodeYAML(file string, data []byte, v any) (doc *yamlDoc, err error) {
+	defer func() {
+		// The YAML decoder is outside code; a panic on hostile input is
+		// a file that cannot be read, not a crash of the line.
+		if r := recover(); r != nil {
+			doc, err = nil, &LoadError{File: file, Problem: "could not be parsed as YAML"}
+		}
+	}()
 	if len(data) > maxFileSize {
 		return nil, &LoadError{File: file, Problem: fmt.Sprintf("is %d bytes; the limit is %d", len(data), maxFileSize)}
 	}
@@ -118,12 +149,18 @@ func child(n *yaml.Node, key string) *yaml.Node {
 
 // fail builds a LoadError for the field at path.
 func (d *yamlDoc) fail(problem string, path ...string) *LoadError {
-	field := ""
-	for _, p := range path {
-		if field != "" && p[0] != '[' {
-			field += "."
+	return &LoadError{File: d.file, Line: d.line(path...), Field: fieldPath(path), Problem: problem}
+}
+
+// fieldPath joins a path of mapping keys and "[i]" indexes as
+// "languages.en.withdraw[0]".
+func fieldPath(p []string) string {
+	s := ""
+	for _, e := range p {
+		if s != "" && e[0] != '[' {
+			s += "."
 		}
-		field += p
+		s += e
 	}
-	return &LoadError{File: d.file, Line: d.line(path...), Field: field, Problem: problem}
+	return s
 }

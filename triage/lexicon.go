@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -70,6 +71,7 @@ type Rule struct {
 // typo must not exhaust memory.
 const (
 	MaxLexiconFileBytes = 1 << 20
+	MaxLexiconFiles     = 1_000
 	MaxLexiconEntries   = 200_000
 	MaxEntryBytes       = 400
 	minFragmentRunes    = 3
@@ -141,6 +143,7 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 	var (
 		errs  []error
 		rules []Rule
+		files int
 		sum   = sha256.New()
 	)
 	fmt.Fprintf(sum, "textnorm:%d\n", textnorm.Version)
@@ -159,16 +162,16 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
+		if files++; files > MaxLexiconFiles {
+			return &LexiconError{File: p, Problem: fmt.Sprintf("is file number %d; a lexicon may have at most %d files", files, MaxLexiconFiles)}
 		}
-		if info.Size() > MaxLexiconFileBytes {
-			errs = append(errs, &LexiconError{File: p, Problem: fmt.Sprintf("is %d bytes; at most %d are allowed", info.Size(), MaxLexiconFileBytes)})
-			return nil
-		}
-		data, err := fs.ReadFile(fsys, p)
+		data, err := readLexiconFile(fsys, p)
 		if err != nil {
+			var le *LexiconError
+			if errors.As(err, &le) {
+				errs = append(errs, le)
+				return nil
+			}
 			return err
 		}
 		fmt.Fprintf(sum, "%s\n%d\n", p, len(data))
@@ -193,6 +196,24 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 	l := build(rules)
 	l.version = hex.EncodeToString(sum.Sum(nil))[:16]
 	return l, nil
+}
+
+// readLexiconFile reads p, reading at most one byte more than
+// MaxLexiconFileBytes whatever size the file system reports.
+func readLexiconFile(fsys fs.FS, p string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxLexiconFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxLexiconFileBytes {
+		return nil, &LexiconError{File: p, Problem: fmt.Sprintf("is more than %d bytes, the limit", MaxLexiconFileBytes)}
+	}
+	return data, nil
 }
 
 // LoadLexiconBytes loads a single lexicon file from memory; name is used in

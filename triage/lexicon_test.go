@@ -207,6 +207,35 @@ func TestLexiconErrorsReportEveryFile(t *testing.T) {
 	}
 }
 
+// TestLexiconLoadIsBounded gives LoadLexicon a file larger than the limit
+// and more files than the limit: each is refused with an error naming the
+// file and the limit.
+func TestLexiconLoadIsBounded(t *testing.T) {
+	t.Parallel()
+	ok := []byte("format: 1\nlanguage: en\ncategory: violence\nstatus: seed\nentries: [hits me]\n")
+	t.Run("large file", func(t *testing.T) {
+		t.Parallel()
+		big := append(slices.Clone(ok), strings.Repeat("#", triage.MaxLexiconFileBytes)...)
+		_, err := triage.LoadLexicon(fstest.MapFS{"big.yaml": {Data: big}})
+		want := fmt.Sprintf("big.yaml: is more than %d bytes", triage.MaxLexiconFileBytes)
+		if !errors.Is(err, triage.ErrLexicon) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Fatalf("error %v; want one containing %q", err, want)
+		}
+	})
+	t.Run("many files", func(t *testing.T) {
+		t.Parallel()
+		fsys := fstest.MapFS{}
+		for i := range triage.MaxLexiconFiles + 1 {
+			fsys[fmt.Sprintf("f%04d.yaml", i)] = &fstest.MapFile{Data: ok}
+		}
+		_, err := triage.LoadLexicon(fsys)
+		want := fmt.Sprintf("at most %d files", triage.MaxLexiconFiles)
+		if !errors.Is(err, triage.ErrLexicon) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Fatalf("error %v; want one containing %q", err, want)
+		}
+	})
+}
+
 // TestAutomatonMatchesNaive compares the one-pass matcher with a loop over
 // entries on random keys and texts over a small alphabet, where overlaps
 // and shared suffixes are frequent.
