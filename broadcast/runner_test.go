@@ -3,6 +3,7 @@ package broadcast_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -552,3 +553,59 @@ func TestFailuresInARowPauseTheCampaign(t *testing.T) {
 		}
 	})
 }
+
+func TestLogsHoldNoPersonalData(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		st := memory.New()
+		now := time.Now()
+		seed(t, ctx, st, 20, now, false, allConsent(now))
+		if err := withdraw(ctx, st, 3, now); err != nil {
+			t.Fatal(err)
+		}
+		snd := &recorder{fail: func(n int, to chat.Address) error {
+			switch n % 5 {
+			case 1:
+				return temporary{}
+			case 2:
+				return errors.New("failed sending to " + to.Contact)
+			}
+			return nil
+		}}
+		var logs strings.Builder
+		var mu sync.Mutex
+		logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		r := newRunner(t, st, snd, broadcast.WithLogger(logger), broadcast.WithMaxAttempts(2))
+		spec := alertSpec()
+		spec.Template.Body[0].Value = "Amina, the clinic opens at 9"
+		c, err := r.Start(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Run(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !strings.Contains(logs.String(), "broadcast send failed") {
+			t.Fatalf("no failure logged:\n%s", logs.String())
+		}
+		for i := range 20 {
+			if strings.Contains(logs.String(), phone(i)) || strings.Contains(logs.String(), phone(i)[3:]) {
+				t.Fatalf("the logs hold person %d's number:\n%s", i, logs.String())
+			}
+		}
+		if strings.Contains(logs.String(), "Amina") {
+			t.Fatalf("the logs hold message text:\n%s", logs.String())
+		}
+	})
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
