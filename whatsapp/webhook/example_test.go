@@ -133,3 +133,35 @@ func ExampleNewHandler_failClosed() {
 	fmt.Println(errors.Is(err, webhook.ErrNoSecret))
 	// Output: true
 }
+
+// One endpoint can serve several apps, each with its own secret (two while
+// one is rotated) and its own lines: a delivery signed by one app that
+// names another app's line is refused.
+func ExampleConfig_apps() {
+	h, err := webhook.NewHandler(webhook.Config{
+		Apps: []webhook.App{
+			{Secrets: []string{"quito-secret"}, Lines: []string{"106540352242922"}},
+			{Secrets: []string{"lima-secret-new", "lima-secret-old"}, Lines: []string{"109999999999999"}},
+		},
+		VerifyToken: "verify-token",
+	}, webhook.SinkFunc(func(context.Context, []chat.Event) error { return nil }))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	deliver := func(line, secret string) int {
+		body := webhooktest.TextPayload(webhooktest.TextMessage{
+			Line: line, From: "16505551234", ID: "wamid." + line, Body: "hola", Time: time.Unix(1749416383, 0),
+		})
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, webhooktest.NewRequest(body, secret))
+		return w.Code
+	}
+	fmt.Println(deliver("106540352242922", "quito-secret"))
+	fmt.Println(deliver("109999999999999", "lima-secret-old"))
+	fmt.Println(deliver("109999999999999", "quito-secret"))
+	// Output:
+	// 200
+	// 200
+	// 403
+}
