@@ -19,29 +19,7 @@ import (
 // the ledger says so, so that Guard refuses the very next send. Withdrawing
 // optional purposes only leaves the core service untouched.
 func (s *Service) Withdraw(ctx context.Context, ref storage.ContactRef, req Request) error {
-	if err := ref.Validate(); err != nil {
-		return fmt.Errorf("consent: withdraw: %w", err)
-	}
-	st, _, err := s.State(ctx, ref)
-	if err != nil {
-		return err
-	}
-	purposes := req.Purposes
-	if len(purposes) == 0 {
-		purposes = allPurposes(st, s.notices.Load().Get(st.Language))
-	}
-	if _, err := s.appendEvent(ctx, ref, entry{
-		typ: EventWithdrawn, purposes: purposes, lang: req.Language, method: req.method(),
-		evidence: req.Evidence, actor: req.actor(), occurred: req.OccurredAt,
-	}); err != nil {
-		return err
-	}
-	if len(req.Purposes) == 0 || containsPurpose(req.Purposes, chat.PurposeCore) {
-		if err := s.store.Sessions().Delete(ctx, ref); err != nil {
-			return fmt.Errorf("consent: withdraw: end session: %w", err)
-		}
-	}
-	return s.cancelPending(ctx, ref)
+	return s.stopPurposes(ctx, ref, req, EventWithdrawn)
 }
 
 // Object records that the person objects to req.Purposes (all when empty)
@@ -57,9 +35,16 @@ func (s *Service) Restrict(ctx context.Context, ref storage.ContactRef, req Requ
 	return s.stopPurposes(ctx, ref, req, EventRestricted)
 }
 
+// stopPurposes records an event of type typ that stops req.Purposes (all
+// when empty) and cancels pending sends. A withdrawal of every purpose, or
+// of the core service, also ends the flow session.
 func (s *Service) stopPurposes(ctx context.Context, ref storage.ContactRef, req Request, typ EventType) error {
+	op := string(typ)
+	if typ == EventWithdrawn {
+		op = "withdraw"
+	}
 	if err := ref.Validate(); err != nil {
-		return fmt.Errorf("consent: %s: %w", typ, err)
+		return fmt.Errorf("consent: %s: %w", op, err)
 	}
 	st, _, err := s.State(ctx, ref)
 	if err != nil {
@@ -74,6 +59,11 @@ func (s *Service) stopPurposes(ctx context.Context, ref storage.ContactRef, req 
 		evidence: req.Evidence, actor: req.actor(), occurred: req.OccurredAt,
 	}); err != nil {
 		return err
+	}
+	if typ == EventWithdrawn && (len(req.Purposes) == 0 || containsPurpose(req.Purposes, chat.PurposeCore)) {
+		if err := s.store.Sessions().Delete(ctx, ref); err != nil {
+			return fmt.Errorf("consent: withdraw: end session: %w", err)
+		}
 	}
 	return s.cancelPending(ctx, ref)
 }
