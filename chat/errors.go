@@ -16,6 +16,7 @@ type FieldError struct {
 	Problem string // e.g. "is empty", "repeats option id \"yes\""
 }
 
+// Error names the field and its problem.
 func (e *FieldError) Error() string { return fmt.Sprintf("%s %s", e.Field, e.Problem) }
 
 // Is makes every FieldError match ErrInvalid.

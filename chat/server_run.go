@@ -523,6 +523,7 @@ type PanicError struct {
 	Value string
 }
 
+// Error says that a handler panicked, and with what kind of value.
 func (e *PanicError) Error() string { return "handler panicked: " + e.Value }
 
 func describePanic(v any) string {

@@ -97,6 +97,7 @@ type StatusError struct {
 	Details string
 }
 
+// Error describes the failure by its code and title.
 func (e *StatusError) Error() string {
 	if e.Title != "" {
 		return "delivery failed: " + itoa(e.Code) + " " + e.Title

@@ -105,6 +105,7 @@ type Refusal struct {
 	Type    string       // the kind of message refused ("text", "template"...)
 }
 
+// Error says why the send was refused.
 func (r *Refusal) Error() string {
 	st := r.State
 	if st == StateUnknown {

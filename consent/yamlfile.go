@@ -46,6 +46,7 @@ type LoadError struct {
 	Problem string
 }
 
+// Error reads "file:line: field problem".
 func (e *LoadError) Error() string {
 	loc := e.File
 	if e.Line > 0 {

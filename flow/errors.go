@@ -28,6 +28,7 @@ type Problem struct {
 	Fix  string // how to fix it; may be empty
 }
 
+// String gives the position, what is wrong and how to fix it.
 func (p Problem) String() string {
 	s := p.Pos.String() + ": " + p.What
 	if p.Fix != "" {
@@ -40,6 +41,7 @@ func (p Problem) String() string {
 // error it prints one problem per line and matches ErrInvalid.
 type Problems []Problem
 
+// Error lists every problem, one a line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {

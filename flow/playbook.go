@@ -12,6 +12,7 @@ type Pos struct {
 	Col  int
 }
 
+// String reads "file:line:col".
 func (p Pos) String() string {
 	switch {
 	case p.File == "" && p.Line == 0:

@@ -87,6 +87,7 @@ type LexiconError struct {
 	Problem string
 }
 
+// Error reads "file:line: problem".
 func (e *LexiconError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Problem)
