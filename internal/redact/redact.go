@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -118,7 +119,9 @@ func Scrub(s string) string {
 
 // ReplaceAttr is a slog.HandlerOptions.ReplaceAttr function that masks
 // attributes with sensitive keys (token, secret, phone, body, text...) and
-// scrubs phone-number-like digit runs from every other string value.
+// scrubs phone-number-like digit runs from every other string value and
+// from the printed form of errors and other values; a value it scrubs is
+// logged as a string.
 //
 //	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: redact.ReplaceAttr}))
 func ReplaceAttr(_ []string, a slog.Attr) slog.Attr {
@@ -129,11 +132,19 @@ func ReplaceAttr(_ []string, a slog.Attr) slog.Attr {
 		}
 		return slog.String(a.Key, mask(v.String()))
 	}
-	if a.Value.Kind() == slog.KindString {
+	switch a.Value.Kind() {
+	case slog.KindString:
 		if s := a.Value.String(); s != "" {
 			if scrubbed := Scrub(s); scrubbed != s {
 				return slog.String(a.Key, scrubbed)
 			}
+		}
+	case slog.KindAny:
+		// Errors and other values are printed by the handler; an error
+		// that quotes a number would otherwise pass unscrubbed.
+		s := fmt.Sprint(a.Value.Any())
+		if scrubbed := Scrub(s); scrubbed != s {
+			return slog.String(a.Key, scrubbed)
 		}
 	}
 	return a

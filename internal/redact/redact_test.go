@@ -75,9 +75,10 @@ func TestReplaceAttr(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: ReplaceAttr}))
 	log.Info("sent", "token", "EAAGsecret", "to", "16505551234", "body", "I need help",
-		"note", "from 447700900123", "code", 131047, "phone", Phone("16505551234"))
+		"note", "from 447700900123", "code", 131047, "phone", Phone("16505551234"),
+		"error", fmt.Errorf("send to +33 6 12 34 56 78 failed"), "ids", []string{"4915112345678"})
 	out := buf.String()
-	for _, leak := range []string{"EAAGsecret", "16505551234", "I need help", "447700900123"} {
+	for _, leak := range []string{"EAAGsecret", "16505551234", "I need help", "447700900123", "12 34 56 78", "4915112345678"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("log line leaks %q: %s", leak, out)
 		}
