@@ -94,6 +94,7 @@ func readGolden(t *testing.T) []golden {
 // -update to rewrite the expected keys after a deliberate change (and bump
 // Version).
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	cases := readGolden(t)
 	langs := map[string]int{}
 	for _, c := range cases {

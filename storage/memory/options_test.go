@@ -10,6 +10,7 @@ import (
 )
 
 func TestOptions(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	clock := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	n := 0
@@ -61,6 +62,7 @@ func TestOptions(t *testing.T) {
 // A store with a repeating id source reports a conflict rather than
 // overwriting a record.
 func TestRepeatedIDIsConflict(t *testing.T) {
+	t.Parallel()
 	st := memory.New(memory.WithIDs(func() string { return "same" }))
 	defer st.Close()
 	ctx := t.Context()
