@@ -269,6 +269,13 @@ func try(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("an input line is longer than %d bytes", bufio.MaxScanTokenSize)
+		}
+		fmt.Fprintln(stderr, "try: read input:", err)
+		return 1
+	}
 	if interactive {
 		fmt.Fprintln(stdout)
 	}

@@ -128,3 +128,13 @@ func TestTranslationsCSV(t *testing.T) {
 		}
 	}
 }
+
+// A line longer than the scanner takes ends the conversation with an
+// error, not with a silent success.
+func TestTryRefusesOverlongInput(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := runCmd(t, "hola\n"+strings.Repeat("a", 70_000)+"\n", "try", examples+"refugee-info.yaml", examples+"feedback-survey.yaml")
+	if code != 1 || !strings.Contains(errOut, "longer than 65536 bytes") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
