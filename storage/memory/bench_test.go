@@ -25,10 +25,7 @@ func BenchmarkInbox(b *testing.B) {
 			payload := make([]byte, 600)
 			n := 0
 			for b.Loop() {
-				for i := range items {
-					n++
-					items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%1000), Payload: payload, At: now}
-				}
+				n = fillItems(items, n, 1000, payload, now)
 				if _, err := in.Put(ctx, items, now); err != nil {
 					b.Fatal(err)
 				}
@@ -119,10 +116,7 @@ func BenchmarkInboxClaimBacklog(b *testing.B) {
 	n := 0
 	put := func(count int) {
 		items := make([]storage.InboxItem, count)
-		for i := range items {
-			n++
-			items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%partitions), At: now}
-		}
+		n = fillItems(items, n, partitions, nil, now)
 		if _, err := in.Put(ctx, items, now); err != nil {
 			b.Fatal(err)
 		}
@@ -147,4 +141,14 @@ func BenchmarkInboxClaimBacklog(b *testing.B) {
 		}
 		put(len(cs))
 	}
+}
+
+// fillItems fills items with events numbered from n+1, spread over
+// partitions people, and returns the last number used.
+func fillItems(items []storage.InboxItem, n, partitions int, payload []byte, at time.Time) int {
+	for i := range items {
+		n++
+		items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%partitions), Payload: payload, At: at}
+	}
+	return n
 }
