@@ -12,19 +12,22 @@ type Kind string
 // The kinds of inbound message. A channel maps its own types onto these and
 // keeps anything it cannot map as KindUnknown, with the original in Raw.
 const (
-	KindText     Kind = "text"
-	KindChoice   Kind = "choice" // a reply button or list row was chosen; see Message.Choice
-	KindImage    Kind = "image"
-	KindAudio    Kind = "audio" // includes voice notes; see Attachment.Voice
-	KindVideo    Kind = "video"
-	KindDocument Kind = "document"
-	KindSticker  Kind = "sticker"
-	KindLocation Kind = "location"
-	KindContacts Kind = "contacts"
-	KindReaction Kind = "reaction"
-	KindOrder    Kind = "order"
-	KindSystem   Kind = "system" // e.g. the person changed their number
-	KindUnknown  Kind = "unknown"
+	KindText   Kind = "text"
+	KindChoice Kind = "choice" // a reply button or list row was chosen; see Message.Choice
+	// KindFlowReply is a completed form (a WhatsApp Flow): the answers are
+	// the JSON object in Message.Data.
+	KindFlowReply Kind = "flow_reply"
+	KindImage     Kind = "image"
+	KindAudio     Kind = "audio" // includes voice notes; see Attachment.Voice
+	KindVideo     Kind = "video"
+	KindDocument  Kind = "document"
+	KindSticker   Kind = "sticker"
+	KindLocation  Kind = "location"
+	KindContacts  Kind = "contacts"
+	KindReaction  Kind = "reaction"
+	KindOrder     Kind = "order"
+	KindSystem    Kind = "system" // e.g. the person changed their number
+	KindUnknown   Kind = "unknown"
 )
 
 // HasMedia reports whether messages of this kind carry an Attachment.
@@ -52,6 +55,14 @@ type Message struct {
 
 	Attachment *Attachment // set when Kind.HasMedia()
 	Location   *Location   // set when Kind is KindLocation
+
+	// Data is structured content: for KindFlowReply, the form's answers as
+	// a JSON object. It is personal data.
+	Data json.RawMessage
+	// Group is the channel's id of the group the message was posted in;
+	// empty for a message sent to the line directly. Answering a group
+	// message one to one is rarely right: lines route them to moderators.
+	Group string
 
 	ReplyTo             string // id of the message this one answers, if any
 	Forwarded           bool

@@ -1,8 +1,10 @@
 package webhook
 
 import (
+	"encoding/json"
 	"iter"
 	"strconv"
+	"strings"
 
 	"github.com/impactchat/impactchat/chat"
 )
@@ -50,8 +52,11 @@ func (n *Notification) Changes() iter.Seq[*Change] {
 //	reaction                    KindReaction, Text = emoji ("" when removed), ReplyTo = the message reacted to
 //	order                       KindOrder, Text = the order's text
 //	system                      KindSystem, Text = body (the typed System has the new number)
-//	anything else               KindUnknown: flow replies (nfm_reply), edits,
-//	                            revokes, unsupported and future types
+//	interactive nfm_reply       KindFlowReply, Data = response_json (when it is a JSON object), Text = body
+//	anything else               KindUnknown: edits, revokes, unsupported and
+//	                            future types
+//
+// A message posted in a group carries the group's id in Group.
 //
 // Every message keeps its JSON in Raw, and a message with a member of the
 // wrong type is KindUnknown. A status becomes a chat.Status with the first
@@ -191,9 +196,10 @@ func chatMessage(line string, contacts []Contact, m *Message) *chat.Message {
 			Line:    line,
 			Contact: sender(m),
 		},
-		Time: m.Timestamp.Time(),
-		Kind: chat.KindUnknown,
-		Raw:  m.Raw,
+		Time:  m.Timestamp.Time(),
+		Kind:  chat.KindUnknown,
+		Group: string(m.GroupID),
+		Raw:   m.Raw,
 	}
 	if c := contactFor(contacts, m); c != nil {
 		out.ProfileName = c.Profile.Name
@@ -249,6 +255,9 @@ func chatMessage(line string, contacts []Contact, m *Message) *chat.Message {
 			}
 			if r != nil {
 				out.Kind, out.Choice, out.Text = chat.KindChoice, r.ID, r.Title
+			} else if f := it.NFMReply; it.Type == "nfm_reply" && f != nil && json.Valid([]byte(f.ResponseJSON)) &&
+				strings.HasPrefix(strings.TrimSpace(f.ResponseJSON), "{") {
+				out.Kind, out.Data, out.Text = chat.KindFlowReply, json.RawMessage(f.ResponseJSON), f.Body
 			}
 		}
 	case TypeButton:
