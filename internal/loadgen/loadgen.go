@@ -214,6 +214,11 @@ func rank(s []time.Duration, q float64) time.Duration {
 func CheckLoopback(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
+		// url.Error quotes the whole URL, with any password in it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("loadgen: target url does not parse: %w", err)
 	}
 	host := u.Hostname()

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -141,5 +142,15 @@ func TestCheckLoopback(t *testing.T) {
 		if err := CheckLoopback(u); err == nil {
 			t.Errorf("CheckLoopback(%q) = nil, want an error", u)
 		}
+	}
+}
+
+// A URL that does not parse is refused without quoting it: it may hold a
+// database password.
+func TestCheckLoopbackHidesTheURL(t *testing.T) {
+	t.Parallel()
+	err := CheckLoopback("postgres://user:s3cret@127.0.0.1:5432/db\x7f")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("CheckLoopback = %v; want an error without the password", err)
 	}
 }
