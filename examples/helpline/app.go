@@ -275,7 +275,7 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 
 	// The runtime: screen first, then consent, then the conversation log (only
 	// for people who agreed), then the router.
-	handler := chat.Chain(router, screen.Middleware, a.consent.Gate, chat.RecordInbound(a.store.Messages()))
+	handler := chat.Chain(router, a.directOnly, screen.Middleware, a.consent.Gate, chat.RecordInbound(a.store.Messages()))
 	if a.server, err = chat.NewServer(a.store, handler, chat.WithSender(guard), chat.WithLogger(log), chat.WithClock(now)); err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
@@ -326,6 +326,19 @@ func subFS(fsys fs.FS, dir string) fs.FS {
 func followUpTemplate(l *lineConfig) whatsapp.Template {
 	return whatsapp.Template{Name: l.FollowUp.Name, Language: l.FollowUp.Language, Category: "UTILITY",
 		Components: []whatsapp.TemplateComponent{{Type: "BODY", Text: "We have an answer to your question: {{1}}"}}}
+}
+
+// directOnly keeps group messages away from the bot: this line answers
+// people who write to it directly, and a question asked in a moderated group
+// is for the group's moderators, not for a one-to-one notice or menu.
+func (a *app) directOnly(next chat.Handler) chat.Handler {
+	return chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		if m.Group != "" {
+			a.log.InfoContext(ctx, "helpline: group message left to the group's moderators", "message", m)
+			return nil
+		}
+		return next.Handle(ctx, r, m)
+	})
 }
 
 // contactLanguage is the language the person chose, as kept on their contact.
