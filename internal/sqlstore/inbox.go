@@ -342,20 +342,30 @@ func (b inbox) Requeue(ctx context.Context, seq int64) error {
 	return s.fail("inbox requeue", err)
 }
 
+// purgeChunk is how many keys one transaction of Purge forgets, so that a
+// purge of days of events never holds the writer for long.
+const purgeChunk = 5000
+
 func (b inbox) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	s := b.s
 	if err := s.open(ctx); err != nil {
 		return 0, fmt.Errorf("inbox purge: %w", err)
 	}
-	var n int64
-	err := s.write(ctx, func(q db) (err error) {
-		n, err = q.exec(ctx, "DELETE FROM inbox WHERE state = 3 AND put_at < ?", ts(cutoff))
-		return err
-	})
-	if err != nil {
-		return 0, s.fail("inbox purge", err)
+	total := 0
+	for {
+		var n int64
+		err := s.write(ctx, func(q db) (err error) {
+			n, err = q.exec(ctx, "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE state = 3 AND put_at < ? LIMIT ?)", ts(cutoff), purgeChunk)
+			return err
+		})
+		if err != nil {
+			return total, s.fail("inbox purge", err)
+		}
+		total += int(n)
+		if n < purgeChunk {
+			return total, nil
+		}
 	}
-	return int(n), nil
 }
 
 func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {

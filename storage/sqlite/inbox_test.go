@@ -11,6 +11,7 @@ import (
 
 	"github.com/impactchat/impactchat/internal/sqlstore"
 	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/sqlite"
 )
 
 func TestAckBatch(t *testing.T) {
@@ -103,5 +104,52 @@ func TestConcurrentAcks(t *testing.T) {
 	stats, err := in.Stats(ctx)
 	if err != nil || stats != (storage.InboxStats{Leased: 2 * n / 3, Done: n / 3}) {
 		t.Fatalf("stats = %+v, %v", stats, err)
+	}
+}
+
+func TestPurgeInChunks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openTemp(t, sqlite.WithSynchronous("normal"))
+	in := st.Inbox()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	n := 12000 // more than two purge chunks
+	if raceEnabled {
+		n = 600
+	}
+	items := make([]storage.InboxItem, n)
+	for i := range items {
+		items[i] = storage.InboxItem{Key: fmt.Sprintf("k%d", i), Partition: fmt.Sprintf("p%d", i%500)}
+	}
+	if _, err := in.Put(ctx, items, now); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		cs, err := in.Claim(ctx, "w", 1000, time.Minute, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) == 0 {
+			break
+		}
+		seqs := make([]int64, len(cs))
+		for i, c := range cs {
+			seqs[i] = c.Seq
+		}
+		if _, err := in.(sqlstore.BatchAcker).AckBatch(ctx, "w", seqs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := in.Purge(ctx, now.Add(time.Second))
+	if err != nil || got != n {
+		t.Fatalf("Purge = %d, %v; want %d", got, err, n)
+	}
+	if stats, err := in.Stats(ctx); err != nil || stats != (storage.InboxStats{}) {
+		t.Fatalf("stats after purge = %+v, %v", stats, err)
+	}
+	// Keys are forgotten: the same events are new again.
+	res, err := in.Put(ctx, items[:3], now)
+	if err != nil || !res.Fresh[0] || !res.Fresh[2] {
+		t.Fatalf("put after purge: %v, %v", res.Fresh, err)
 	}
 }
