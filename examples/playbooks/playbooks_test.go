@@ -1,11 +1,8 @@
 package playbooks_test
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -48,47 +45,5 @@ func TestPlaybooksAreValid(t *testing.T) {
 // with the .golden file (go test -update rewrites them).
 func TestTranscripts(t *testing.T) {
 	t.Parallel()
-	scripts, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(scripts) == 0 {
-		t.Fatalf("no scripts: %v", err)
-	}
-	for _, script := range scripts {
-		name := strings.TrimSuffix(filepath.Base(script), ".txt")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			src, err := os.ReadFile(script)
-			if err != nil {
-				t.Fatal(err)
-			}
-			first, rest, _ := strings.Cut(string(src), "\n")
-			files, ok := strings.CutPrefix(first, "!load ")
-			if !ok {
-				t.Fatalf("%s: the first line must be \"!load file.yaml...\"", script)
-			}
-			lib, err := playbooks.Load(strings.Fields(files)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := flowtest.New(lib, monday)
-			var out bytes.Buffer
-			if err := c.Script(strings.NewReader(rest), &out); err != nil {
-				t.Fatal(err)
-			}
-			out.WriteString("---\n" + c.Summary())
-			golden := strings.TrimSuffix(script, ".txt") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("%s differs (run go test -update and review the diff)\n--- got\n%s", golden, out.Bytes())
-			}
-		})
-	}
+	flowtest.Transcripts(t, "testdata/*.txt", monday, playbooks.Load, *update)
 }
