@@ -1,7 +1,9 @@
 // Package flowtest runs playbooks without a channel or a store: a
 // Conversation holds one person's session and contact fields in memory,
 // sends them through the engine and writes what the line says as plain
-// text. The playbook command's try uses it, and so do transcript tests.
+// text. The playbook command's try uses it, and so do transcript tests:
+// [Transcripts] plays script files that start with a "!load file.yaml..."
+// line against .golden files, in a test of your own playbooks.
 //
 // A script is one input per line:
 //
