@@ -188,6 +188,9 @@ func TestNoticesDuplicateLanguage(t *testing.T) {
 	if _, err := consent.NewNotices("fr", a); !errors.Is(err, consent.ErrNoNotice) {
 		t.Fatalf("missing default: %v", err)
 	}
+	if _, err := consent.NewNotices("", a, nil); !errors.Is(err, consent.ErrNoNotice) {
+		t.Fatalf("nil notice: %v", err)
+	}
 }
 
 func TestKeywordsSeedLists(t *testing.T) {

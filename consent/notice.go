@@ -433,7 +433,10 @@ func NewNotices(def string, ns ...*Notice) (*Notices, error) {
 		return nil, fmt.Errorf("consent: notices: %w: none given", ErrNoNotice)
 	}
 	s := &Notices{byLang: map[string]*Notice{}}
-	for _, n := range ns {
+	for i, n := range ns {
+		if n == nil {
+			return nil, fmt.Errorf("consent: notices: %w: notice %d of %d is nil", ErrNoNotice, i+1, len(ns))
+		}
 		if prev, ok := s.byLang[n.Language]; ok {
 			return nil, &LoadError{File: n.Source, Field: "language", Problem: fmt.Sprintf("%q is also the language of %s", n.Language, prev.Source)}
 		}
