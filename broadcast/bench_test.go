@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -89,7 +90,15 @@ func benchCampaign(b *testing.B, n int, open func(*testing.B) storage.Store) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r, err := broadcast.New(st, channel, broadcast.WithClassifier(classify),
+		var retries atomic.Int64
+		counted := func(err error) broadcast.Outcome {
+			o := classify(err)
+			if o.Action == broadcast.Retry {
+				retries.Add(1)
+			}
+			return o
+		}
+		r, err := broadcast.New(st, channel, broadcast.WithClassifier(counted),
 			broadcast.WithThroughput(rate), broadcast.WithShare(1), broadcast.WithWorkers(64))
 		if err != nil {
 			b.Fatal(err)
@@ -153,6 +162,7 @@ func benchCampaign(b *testing.B, n int, open func(*testing.B) storage.Store) {
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(base.HeapInuse)/(1<<20), "store-heap-MB")
 		b.ReportMetric(float64(n), "recipients")
+		b.ReportMetric(float64(retries.Load()), "retries")
 	}
 }
 
