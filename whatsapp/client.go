@@ -92,7 +92,8 @@ type Client struct {
 	log     *slog.Logger
 	clock   Clock
 	retry   RetryPolicy
-	pace    *pacer // nil when pacing is off
+	pace    *pacer         // nil when pacing is off
+	tmpl    *TemplateCache // nil unless WithTemplateCache
 }
 
 type config struct {
@@ -106,6 +107,7 @@ type config struct {
 	perSecond int
 	pairEvery time.Duration
 	pairBurst int
+	templates *TemplateCache
 }
 
 // Option configures a Client.
@@ -273,6 +275,7 @@ func New(token string, opts ...Option) (*Client, error) {
 		log:     cfg.log,
 		clock:   cfg.clock,
 		retry:   cfg.retry,
+		tmpl:    cfg.templates,
 	}
 	if cfg.pacing {
 		c.pace = newPacer(cfg.perSecond, cfg.pairEvery, cfg.pairBurst)

@@ -314,7 +314,7 @@ func (e *FlowEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.fail(w, r, FlowStatusTokenInvalid, "flow token not valid")
 			return
 		case herr != nil:
-			e.log.LogAttrs(r.Context(), slog.LevelError, "whatsapp: flow handler failed", slog.Any("request", req), slog.String("error", herr.Error()))
+			e.log.LogAttrs(r.Context(), slog.LevelError, "whatsapp: flow handler failed", slog.Any("request", req), slog.String("error_type", fmt.Sprintf("%T", herr)))
 			e.fail(w, r, http.StatusInternalServerError, "handler failed")
 			return
 		case notice:

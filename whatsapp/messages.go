@@ -60,6 +60,11 @@ func (s *MessagesService) Send(ctx context.Context, phoneNumberID string, m Mess
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("whatsapp: send %s: %w", m.Type(), err)
 	}
+	if t, ok := m.(TemplateMessage); ok && s.c.tmpl != nil {
+		if err := s.c.tmpl.Check(t.Name, t.Language); err != nil {
+			return nil, err
+		}
+	}
 	body, err := encode(m)
 	if err != nil {
 		return nil, fmt.Errorf("whatsapp: send %s: encode: %w", m.Type(), err)

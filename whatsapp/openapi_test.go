@@ -177,7 +177,16 @@ func correctSpec(doc *openapi3.T) error {
 		one.Get.Responses.Status(200).Value.Content.Get("application/json").Schema = doc.Components.Schemas["QrCodeList"]
 	}
 
-	// 12. Audio voice messages ("voice": true) are newer than v23.0. The
+	// 12. GET /{WABA-ID}/message_templates declares only the name filter,
+	// but like every Graph edge it pages with limit/after/before, and Meta
+	// documents the status, category and language filters.
+	if mt := doc.Paths.Value("/{Version}/{WABA-ID}/message_templates"); mt != nil && mt.Get != nil {
+		for _, name := range []string{"limit", "after", "before", "status", "category", "language"} {
+			mt.Get.Parameters = append(mt.Get.Parameters, &openapi3.ParameterRef{Value: openapi3.NewQueryParameter(name).WithSchema(strSchema())})
+		}
+	}
+
+	// 13. Audio voice messages ("voice": true) are newer than v23.0. The
 	// media object does not forbid extra properties, so nothing to correct.
 	return nil
 }

@@ -52,16 +52,9 @@ func TestGroupUpdates(t *testing.T) {
 
 func TestGroupMessageFromFixture(t *testing.T) {
 	t.Parallel()
-	dir := os.Getenv("IMPACTCHAT_CONFORMANCE_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "conformance")
-	}
-	body, err := os.ReadFile(filepath.Join(dir, "webhooks", "text_group_message__courier.json"))
+	body, err := os.ReadFile(filepath.Join(conformanceDir(t), "text_group_message__courier.json"))
 	if err != nil {
-		if os.Getenv("IMPACTCHAT_REQUIRE_CONFORMANCE") == "1" {
-			t.Fatal(err)
-		}
-		t.Skipf("conformance fixtures not found: %v", err)
+		t.Fatal(err)
 	}
 	n, err := webhook.Parse(body)
 	if err != nil {
