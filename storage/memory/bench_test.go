@@ -30,19 +30,7 @@ func BenchmarkInbox(b *testing.B) {
 					b.Fatal(err)
 				}
 				for left := batch; left > 0; {
-					cs, err := in.Claim(ctx, "w", batch, time.Minute, now)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if len(cs) == 0 {
-						b.Fatal("nothing to claim")
-					}
-					for _, c := range cs {
-						if err := in.Ack(ctx, "w", c.Seq); err != nil {
-							b.Fatal(err)
-						}
-					}
-					left -= len(cs)
+					left -= claimAndAck(b, in, batch, now)
 				}
 			}
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
@@ -127,19 +115,7 @@ func BenchmarkInboxClaimBacklog(b *testing.B) {
 		b.Fatalf("claim: %d, %v", len(held), err)
 	}
 	for b.Loop() {
-		cs, err := in.Claim(ctx, "w", workers, time.Minute, now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(cs) == 0 {
-			b.Fatal("nothing to claim")
-		}
-		for _, c := range cs {
-			if err := in.Ack(ctx, "w", c.Seq); err != nil {
-				b.Fatal(err)
-			}
-		}
-		put(len(cs))
+		put(claimAndAck(b, in, workers, now))
 	}
 }
 
@@ -151,4 +127,22 @@ func fillItems(items []storage.InboxItem, n, partitions int, payload []byte, at 
 		items[i] = storage.InboxItem{Key: fmt.Sprintf("wamid.%d", n), Partition: fmt.Sprintf("whatsapp:1555%07d", n%partitions), Payload: payload, At: at}
 	}
 	return n
+}
+
+// claimAndAck claims up to max events as worker "w", acks them and returns
+// how many there were; it fails the benchmark if there were none.
+func claimAndAck(b *testing.B, in storage.Inbox, max int, now time.Time) int {
+	cs, err := in.Claim(b.Context(), "w", max, time.Minute, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(cs) == 0 {
+		b.Fatal("nothing to claim")
+	}
+	for _, c := range cs {
+		if err := in.Ack(b.Context(), "w", c.Seq); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return len(cs)
 }
