@@ -115,10 +115,11 @@ type Store struct {
 	pin *pinned
 }
 
-// pinned is the single write connection and its prepared statements. Its
-// mutex is held for a whole transaction.
+// pinned is the single write connection and its prepared statements. Who
+// holds sem (one slot) owns the connection: its statements, its mode, its
+// transaction.
 type pinned struct {
-	mu    sync.Mutex
+	sem   chan struct{}
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 
@@ -126,7 +127,7 @@ type pinned struct {
 	mode             string // the last of them run
 
 	qmu   sync.Mutex
-	queue []*request // waiting for mu, see Store.one
+	queue []*request // waiting for the writer, see Store.submit
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -157,7 +158,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: writer connection: %w", err)
 		}
-		s.pin = &pinned{conn: conn, stmts: make(map[string]*sql.Stmt), durable: cfg.DurableSync, relaxed: cfg.RelaxedSync}
+		s.pin = &pinned{sem: make(chan struct{}, 1), conn: conn, stmts: make(map[string]*sql.Stmt), durable: cfg.DurableSync, relaxed: cfg.RelaxedSync}
 	}
 	if s.newID == nil {
 		s.newID = uuid.NewString
@@ -219,14 +220,15 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		var errs []error
 		if p := s.pin; p != nil {
-			// Waits for a write in progress to finish.
-			p.mu.Lock()
+			// Waits for a write in progress to finish. Callers still
+			// queued then find the statements gone: ErrClosed.
+			p.sem <- struct{}{}
 			for _, st := range p.stmts {
 				st.Close()
 			}
 			p.stmts = nil
 			errs = append(errs, p.conn.Close())
-			p.mu.Unlock()
+			<-p.sem
 		}
 		if s.relaxed != nil {
 			errs = append(errs, s.relaxed.Close())
@@ -289,7 +291,7 @@ func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // stmt returns a statement prepared once on the pinned connection. The
-// caller holds p.mu.
+// caller holds p.sem.
 func (p *pinned) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if p.stmts == nil {
 		return nil, storage.ErrClosed
@@ -331,6 +333,33 @@ type db struct {
 	s   *Store
 	raw Querier
 	pin *pinned
+}
+
+// uncancelled is the pinned connection as a Querier whose statements ignore
+// the caller's cancellation: interrupting a statement inside a transaction
+// would undo the whole transaction, other callers' work included. Callers'
+// contexts are checked before their work starts instead.
+type uncancelled struct{ c *sql.Conn }
+
+func (u uncancelled) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return u.c.ExecContext(context.Background(), query, args...)
+}
+
+func (u uncancelled) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return u.c.QueryContext(context.Background(), query, args...)
+}
+
+func (u uncancelled) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return u.c.QueryRowContext(context.Background(), query, args...)
+}
+
+// stmtCtx is the context statements run under: on the pinned writer, never
+// cancelled (see uncancelled).
+func (q db) stmtCtx(ctx context.Context) context.Context {
+	if q.pin != nil {
+		return context.Background()
+	}
+	return ctx
 }
 
 // stmtRunner is what both a *sql.Stmt and a Querier with a fixed query
@@ -376,7 +405,7 @@ func (q db) exec(ctx context.Context, query string, args ...any) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
-	res, err := st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(q.stmtCtx(ctx), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -388,7 +417,7 @@ func (q db) query(ctx context.Context, query string, args ...any) (*sql.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.QueryContext(q.stmtCtx(ctx), args...)
 }
 
 // row runs a query expected to return at most one row.
@@ -397,7 +426,7 @@ func (q db) row(ctx context.Context, query string, args ...any) (*sql.Row, error
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryRowContext(ctx, args...), nil
+	return st.QueryRowContext(q.stmtCtx(ctx), args...), nil
 }
 
 // scanRow scans one row; sql.ErrNoRows is returned as is.
@@ -433,18 +462,26 @@ func (s *Store) execOne(ctx context.Context, relaxed bool, query string, args ..
 type request struct {
 	ctx     context.Context
 	relaxed bool
-	fn      func(ctx context.Context, q db) error
-	err     error
-	done    chan struct{}
+	// tx marks a transaction: alone, it runs inside BEGIN and COMMIT; fn
+	// of a request without tx is statements that each stand alone (an
+	// ack, a claim), which alone run in autocommit.
+	tx    bool
+	fn    func(ctx context.Context, q db) error
+	state atomic.Int32
+	err   error
+	done  chan struct{}
 }
 
+// The states of a request.
+const (
+	queued    = iota
+	taken     // the writer has it: it runs, or fails as a whole
+	abandoned // its caller's context ended while it waited: never run
+)
+
 // one runs fn, whose statements each stand alone (an ack, a claim), as
-// cheaply as the store allows. On a pool they run in autocommit. On the
-// pinned writer, callers arriving while it is busy are grouped: the next
-// caller to get the writer runs every waiting request in one transaction
-// and one commit (group commit), so many workers acking at once pay for
-// one commit between them. A request whose statement fails gets its error
-// alone; SQLite undoes only the failed statement.
+// cheaply as the store allows: on a pool in autocommit (on the relaxed pool
+// when relaxed), on the pinned writer through submit.
 func (s *Store) one(ctx context.Context, relaxed bool, fn func(ctx context.Context, q db) error) error {
 	p := s.pin
 	if p == nil {
@@ -454,26 +491,49 @@ func (s *Store) one(ctx context.Context, relaxed bool, fn func(ctx context.Conte
 		}
 		return fn(ctx, db{s: s, raw: pool})
 	}
+	return s.submit(ctx, p, &request{ctx: ctx, relaxed: relaxed, fn: fn, done: make(chan struct{})})
+}
+
+// submit runs r on the pinned writer with group commit. r joins the queue;
+// whoever next gets the writer takes every queued request and runs them in
+// one transaction, each inside its own savepoint, and answers them all
+// after the one commit. A lone request runs at once, so an idle store adds
+// no delay; under load, callers that arrive while a commit is on its way
+// to the disk share the next one. A caller whose context ends while it
+// waits returns at once, and its work is never run.
+func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, relaxed: relaxed, fn: fn, done: make(chan struct{})}
 	p.qmu.Lock()
 	p.queue = append(p.queue, r)
 	p.qmu.Unlock()
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	select {
-	case <-r.done: // an earlier caller ran it
+	case <-r.done: // another caller ran it
 		return r.err
-	default:
+	case p.sem <- struct{}{}:
+		select {
+		case <-r.done: // the previous holder ran it
+			<-p.sem
+			return r.err
+		default:
+		}
+		// r is still queued: only a holder of the writer empties the
+		// queue, and it answers what it took before letting go.
+		p.qmu.Lock()
+		batch := p.queue
+		p.queue = nil
+		p.qmu.Unlock()
+		s.runGroup(p, batch)
+		<-p.sem
+		return r.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err()
+		}
+		<-r.done // already running: it commits or fails as a whole
+		return r.err
 	}
-	p.qmu.Lock()
-	batch := p.queue
-	p.queue = nil
-	p.qmu.Unlock()
-	s.runGroup(p, batch)
-	return r.err
 }
 
 // runGroup runs a batch of requests on the pinned writer, which the caller
@@ -484,8 +544,19 @@ func (s *Store) runGroup(p *pinned, batch []*request) {
 			close(r.done)
 		}
 	}()
+	run := make([]*request, 0, len(batch))
+	for _, r := range batch {
+		if r.state.CompareAndSwap(queued, taken) {
+			run = append(run, r)
+		}
+	}
+	if len(run) == 0 {
+		return
+	}
+	// fail gives err to every request that has no error of its own: it
+	// was not run, or its work was undone with the transaction.
 	fail := func(err error) {
-		for _, r := range batch {
+		for _, r := range run {
 			if r.err == nil {
 				r.err = err
 			}
@@ -495,13 +566,10 @@ func (s *Store) runGroup(p *pinned, batch []*request) {
 		fail(storage.ErrClosed)
 		return
 	}
-	// Statements of the group run without the callers' cancellation: a
-	// statement interrupted inside a transaction would undo the whole
-	// group. Each request's context is checked before it runs.
 	bg := context.Background()
-	q := db{s: s, raw: p.conn, pin: p}
+	q := db{s: s, raw: uncancelled{p.conn}, pin: p}
 	mode := p.relaxed
-	for _, r := range batch {
+	for _, r := range run {
 		if !r.relaxed {
 			mode = p.durable // the group commits as durably as its most demanding request
 		}
@@ -513,27 +581,68 @@ func (s *Store) runGroup(p *pinned, batch []*request) {
 		}
 		p.mode = mode
 	}
-	if len(batch) == 1 {
-		r := batch[0]
-		r.err = r.fn(context.WithoutCancel(r.ctx), q)
+	if len(run) == 1 {
+		s.runAlone(q, run[0])
 		return
 	}
 	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
 		fail(err)
 		return
 	}
-	for _, r := range batch {
+	abort := func(err error) {
+		q.exec(bg, "ROLLBACK")
+		fail(err)
+	}
+	for _, r := range run {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		r.err = r.fn(context.WithoutCancel(r.ctx), q)
+		if _, err := q.exec(bg, "SAVEPOINT grp"); err != nil {
+			abort(err)
+			return
+		}
+		if err := r.fn(bg, q); err != nil {
+			r.err = err
+			// A failed rollback to the savepoint means SQLite ended
+			// the whole transaction (a full disk, an I/O error):
+			// nobody's work survives.
+			if _, err := q.exec(bg, "ROLLBACK TO grp"); err != nil {
+				abort(err)
+				return
+			}
+		}
+		if _, err := q.exec(bg, "RELEASE grp"); err != nil {
+			abort(err)
+			return
+		}
+	}
+	if _, err := q.exec(bg, "COMMIT"); err != nil {
+		abort(err)
+	}
+}
+
+// runAlone runs a request that has the writer to itself.
+func (s *Store) runAlone(q db, r *request) {
+	bg := context.Background()
+	if !r.tx {
+		r.err = r.fn(bg, q)
+		return
+	}
+	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
+		r.err = err
+		return
+	}
+	if err := r.fn(bg, q); err != nil {
+		if _, rerr := q.exec(bg, "ROLLBACK"); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		r.err = err
+		return
 	}
 	if _, err := q.exec(bg, "COMMIT"); err != nil {
 		q.exec(bg, "ROLLBACK")
-		for _, r := range batch {
-			r.err = err
-		}
+		r.err = err
 	}
 }
 
@@ -574,43 +683,11 @@ func (s *Store) writeOnce(ctx context.Context, relaxed bool, fn func(q db) error
 	return tx.Commit()
 }
 
+// writePinned runs fn as one transaction on the pinned writer, grouped
+// with other callers' work under one commit (see submit).
 func (s *Store) writePinned(ctx context.Context, p *pinned, relaxed bool, fn func(q db) error) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stmts == nil {
-		return storage.ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// The transaction's end must run even when ctx ends midway, or the
-	// connection would stay inside it.
-	end := context.WithoutCancel(ctx)
-	q := db{s: s, raw: p.conn, pin: p}
-	mode := p.durable
-	if relaxed {
-		mode = p.relaxed
-	}
-	if mode != p.mode {
-		if _, err := q.exec(ctx, mode); err != nil {
-			return err
-		}
-		p.mode = mode
-	}
-	if _, err := q.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return err
-	}
-	if err := fn(q); err != nil {
-		if _, rerr := q.exec(end, "ROLLBACK"); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
-	if _, err := q.exec(end, "COMMIT"); err != nil {
-		q.exec(end, "ROLLBACK")
-		return err
-	}
-	return nil
+	return s.submit(ctx, p, &request{ctx: ctx, relaxed: relaxed, tx: true,
+		fn: func(_ context.Context, q db) error { return fn(q) }, done: make(chan struct{})})
 }
 
 // --- sealing ---

@@ -1,0 +1,208 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/sqlite"
+)
+
+// heldKeyring holds the first WrapKey after arm until release is closed, so
+// that a test can keep the writer busy while other callers queue behind it.
+type heldKeyring struct {
+	storage.Keyring
+	mu      sync.Mutex
+	armed   bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (k *heldKeyring) arm() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.armed = true
+	k.entered = make(chan struct{})
+	k.release = make(chan struct{})
+}
+
+func (k *heldKeyring) WrapKey(ctx context.Context, subject, key []byte) ([]byte, error) {
+	k.mu.Lock()
+	hold := k.armed
+	k.armed = false
+	entered, release := k.entered, k.release
+	k.mu.Unlock()
+	if hold {
+		close(entered)
+		<-release
+	}
+	return k.Keyring.WrapKey(ctx, subject, key)
+}
+
+func openHeld(t *testing.T) (*sqlite.Store, *heldKeyring) {
+	t.Helper()
+	ring := &heldKeyring{Keyring: testKeyring(t)}
+	st := openTemp(t, sqlite.WithKeyring(ring))
+	return st, ring
+}
+
+func msg(id, phone, body string) storage.MessageRecord {
+	return storage.MessageRecord{
+		ID: id, Contact: storage.ContactRef{Channel: "whatsapp", Identifier: phone},
+		Direction: storage.Inbound, Kind: "text", Body: body, At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+	}
+}
+
+// TestGroupCommitIsolation queues durable writes behind a busy writer, so
+// that they share one commit: each caller gets its own outcome, a failed
+// caller's work is undone and nobody else's, and a caller whose context
+// ends while it waits returns at once and its work never runs.
+func TestGroupCommitIsolation(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, ring := openHeld(t)
+	ms := st.Messages()
+	if err := ms.Record(ctx, msg("dup", "4915100000001", "first")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Keep the writer busy: a contact's first message creates its data key.
+	ring.arm()
+	holder := make(chan error, 1)
+	go func() { holder <- ms.Record(ctx, msg("holder", "4915100000002", "x")) }()
+	<-ring.entered
+
+	const n = 10
+	results := make([]chan error, n)
+	for i := range results {
+		results[i] = make(chan error, 1)
+		go func() { results[i] <- ms.Record(ctx, msg(fmt.Sprintf("m%d", i), "4915100000001", "ok")) }()
+	}
+	dup := make(chan error, 1)
+	go func() { dup <- ms.Record(ctx, msg("dup", "4915100000001", "second")) }()
+	missing := make(chan error, 1)
+	go func() {
+		_, err := ms.UpdateStatus(ctx, "absent", storage.DeliveryDelivered, time.Now(), 0)
+		missing <- err
+	}()
+	cctx, cancel := context.WithCancel(ctx)
+	cancelled := make(chan error, 1)
+	go func() { cancelled <- ms.Record(cctx, msg("cancelled", "4915100000001", "never")) }()
+	time.Sleep(20 * time.Millisecond) // lets the callers queue; the outcome does not depend on it
+	cancel()
+	// The writer is still held: the cancelled caller must not wait for it.
+	if err := <-cancelled; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v; want context.Canceled", err)
+	}
+	close(ring.release)
+
+	if err := <-holder; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	for i, ch := range results {
+		if err := <-ch; err != nil {
+			t.Errorf("m%d: %v", i, err)
+		}
+	}
+	if err := <-dup; !errors.Is(err, storage.ErrConflict) {
+		t.Errorf("duplicate id: %v; want ErrConflict", err)
+	}
+	if err := <-missing; !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("missing id: %v; want ErrNotFound", err)
+	}
+	for i := range n {
+		if _, err := ms.Get(ctx, fmt.Sprintf("m%d", i)); err != nil {
+			t.Errorf("get m%d: %v", i, err)
+		}
+	}
+	if m, err := ms.Get(ctx, "dup"); err != nil || m.Body != "first" {
+		t.Errorf("dup = %q, %v; want the first body", m.Body, err)
+	}
+	if _, err := ms.Get(ctx, "cancelled"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("cancelled caller's message: %v; want ErrNotFound", err)
+	}
+}
+
+// TestGroupCommitClose closes the store while callers wait for the writer:
+// each either completed before the close or fails with ErrClosed.
+func TestGroupCommitClose(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, ring := openHeld(t)
+	ms := st.Messages()
+	ring.arm()
+	holder := make(chan error, 1)
+	go func() { holder <- ms.Record(ctx, msg("holder", "4915100000002", "x")) }()
+	<-ring.entered
+	queued := make(chan error, 1)
+	go func() { queued <- ms.Record(ctx, msg("queued", "4915100000002", "y")) }()
+	closed := make(chan error, 1)
+	go func() { closed <- st.Close() }()
+	time.Sleep(10 * time.Millisecond)
+	close(ring.release)
+	if err := <-holder; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	if err := <-queued; err != nil && !errors.Is(err, storage.ErrClosed) {
+		t.Fatalf("queued: %v; want nil or ErrClosed", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := ms.Record(ctx, msg("late", "4915100000002", "z")); !errors.Is(err, storage.ErrClosed) {
+		t.Fatalf("after close: %v; want ErrClosed", err)
+	}
+}
+
+// TestGroupCommitMixed runs durable writes, claims and acks from many
+// goroutines at once; every write must be there afterwards.
+func TestGroupCommitMixed(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openTemp(t)
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const workers, each = 16, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each*3)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				if err := st.Messages().Record(ctx, msg(id, fmt.Sprintf("49151%08d", w), id)); err != nil {
+					errs <- err
+				}
+				if _, err := st.Inbox().Put(ctx, []storage.InboxItem{{Key: id, Partition: id, Payload: []byte(id)}}, now); err != nil {
+					errs <- err
+				}
+				cs, err := st.Inbox().Claim(ctx, id, 1, time.Minute, now)
+				if err != nil {
+					errs <- err
+				}
+				for _, c := range cs {
+					if err := st.Inbox().Ack(ctx, id, c.Seq); err != nil && !errors.Is(err, storage.ErrLeaseLost) {
+						errs <- err
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for w := range workers {
+		h, err := st.Messages().History(ctx, storage.ContactRef{Channel: "whatsapp", Identifier: fmt.Sprintf("49151%08d", w)}, 0)
+		if err != nil || len(h) != each {
+			t.Errorf("worker %d history: %d messages, %v; want %d", w, len(h), err, each)
+		}
+	}
+	stats, err := st.Inbox().Stats(ctx)
+	if err != nil || stats.Pending+stats.Leased+stats.Done != workers*each {
+		t.Errorf("stats = %+v, %v; want %d items", stats, err, workers*each)
+	}
+}
