@@ -39,7 +39,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := refOf(who)
-	if err := e.svc.Verify(context.Background(), ref); err != nil {
+	if err := e.svc.Verify(t.Context(), ref); err != nil {
 		t.Fatalf("untouched ledger: %v", err)
 	}
 	tests := []struct {
@@ -70,7 +70,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Verify(context.Background(), ref); !errors.Is(err, consent.ErrTampered) {
+		if err := svc.Verify(t.Context(), ref); !errors.Is(err, consent.ErrTampered) {
 			t.Errorf("%s: Verify = %v", tt.name, err)
 		}
 	}

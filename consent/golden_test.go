@@ -73,7 +73,7 @@ func TestGoldenTranscripts(t *testing.T) {
 func runScript(t *testing.T, lang string, steps []string) string {
 	e := newEnv(t)
 	who := addr("15550001111")
-	ctx := context.Background()
+	ctx := t.Context()
 	var b strings.Builder
 	for _, st := range steps {
 		verb, arg, _ := strings.Cut(st, " ")

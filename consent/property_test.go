@@ -82,7 +82,7 @@ func TestPropertyNoSendWithoutConsent(t *testing.T) {
 func runProperty(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	people := []chat.Address{addr("15550000001"), addr("15550000002"), addr("15550000003")}
 	var texts []string
 	kw := consent.DefaultKeywords()

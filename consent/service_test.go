@@ -48,7 +48,7 @@ func TestGuardRefusal(t *testing.T) {
 	if got := e.channel.take(); len(got) != 0 {
 		t.Fatalf("%d messages reached the channel", len(got))
 	}
-	audit, err := e.store.Audit().List(context.Background(), time.Time{}, 10)
+	audit, err := e.store.Audit().List(t.Context(), time.Time{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestGuardRefusal(t *testing.T) {
 	if err := e.send(who, chat.Intent{Exemption: "urgent_marketing"}); !errors.Is(err, consent.ErrNotPermitted) {
 		t.Errorf("an unknown exemption passed: %v", err)
 	}
-	h, _ := e.svc.History(context.Background(), refOf(who))
+	h, _ := e.svc.History(t.Context(), refOf(who))
 	if len(h) != 1 || h[0].Type != string(consent.EventVitalInterest) || h[0].Basis != string(consent.BasisVitalInterest) {
 		t.Fatalf("the safety message is not recorded under vital interest: %+v", h)
 	}
@@ -96,7 +96,7 @@ func TestOptionalPurposesNeverGateCore(t *testing.T) {
 	if err := e.send(who, chat.Intent{Purpose: chat.PurposeFeedback}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Withdraw(context.Background(), refOf(who), consent.Request{Purposes: []chat.Purpose{chat.PurposeFeedback}}); err != nil {
+	if err := e.svc.Withdraw(t.Context(), refOf(who), consent.Request{Purposes: []chat.Purpose{chat.PurposeFeedback}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.send(who, chat.Intent{Purpose: chat.PurposeFeedback}); !errors.Is(err, consent.ErrNotPermitted) {
@@ -105,7 +105,7 @@ func TestOptionalPurposesNeverGateCore(t *testing.T) {
 	if err := e.send(who, chat.Intent{Purpose: chat.PurposeCore}); err != nil {
 		t.Fatalf("core after withdrawing feedback: %v", err)
 	}
-	if _, err := e.store.Sessions().Get(context.Background(), refOf(who), e.clock.Now()); err != nil {
+	if _, err := e.store.Sessions().Get(t.Context(), refOf(who), e.clock.Now()); err != nil {
 		t.Fatalf("a partial withdrawal ended the session: %v", err)
 	}
 }
@@ -129,7 +129,7 @@ func TestWithdrawCancelsBeforeTheNextSend(t *testing.T) {
 	if len(e.canceled) != 1 || e.canceled[0] != refOf(who) {
 		t.Fatalf("pending sends not cancelled: %v", e.canceled)
 	}
-	if _, err := e.store.Sessions().Get(context.Background(), refOf(who), e.clock.Now()); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := e.store.Sessions().Get(t.Context(), refOf(who), e.clock.Now()); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("session survives a withdrawal: %v", err)
 	}
 	for _, p := range []chat.Purpose{chat.PurposeCore, chat.PurposeFollowUp} {
@@ -156,7 +156,7 @@ func TestDeclineKeepsTheMinimum(t *testing.T) {
 	if len(e.handled) != 0 {
 		t.Fatalf("the flows saw %v", e.handled)
 	}
-	h, _ := e.svc.History(context.Background(), refOf(who))
+	h, _ := e.svc.History(t.Context(), refOf(who))
 	for _, ev := range h {
 		b, _ := json.Marshal(ev)
 		if strings.Contains(string(b), "Amal") || strings.Contains(string(b), "beaten") {
@@ -165,14 +165,14 @@ func TestDeclineKeepsTheMinimum(t *testing.T) {
 	}
 	// after the retention period, even the minimum goes
 	e.clock.Advance(91 * 24 * time.Hour)
-	rep, err := e.svc.Sweep(context.Background())
+	rep, err := e.svc.Sweep(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Forgotten != 1 {
 		t.Fatalf("sweep = %+v", rep)
 	}
-	if _, found, _ := e.svc.State(context.Background(), refOf(who)); found {
+	if _, found, _ := e.svc.State(t.Context(), refOf(who)); found {
 		t.Fatal("the declined record survives its retention")
 	}
 }
@@ -196,11 +196,11 @@ func TestExpiry(t *testing.T) {
 	if err := e.send(who, chat.Intent{Purpose: chat.PurposeCore}); err != nil {
 		t.Fatalf("core has no time limit: %v", err)
 	}
-	rep, err := e.svc.Sweep(context.Background())
+	rep, err := e.svc.Sweep(t.Context())
 	if err != nil || rep.Expired != 1 {
 		t.Fatalf("sweep = %+v, %v", rep, err)
 	}
-	st, _, _ := e.svc.State(context.Background(), refOf(who))
+	st, _, _ := e.svc.State(t.Context(), refOf(who))
 	if st.Purposes["followup"].State != string(consent.StateExpired) {
 		t.Fatalf("state = %+v", st.Purposes)
 	}
@@ -209,7 +209,7 @@ func TestExpiry(t *testing.T) {
 func TestHoldAndRelease(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	who := addr("15550006666")
 	ref := refOf(who)
 	e.agree(who)
@@ -259,7 +259,7 @@ func TestHoldAndRelease(t *testing.T) {
 func TestExportAndReceipts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, consent.WithController(consent.Controller{Name: "Example Help Line", Contact: "Data protection team", Email: "dpo@example.org", Jurisdiction: "GR", Service: "WhatsApp help line"}))
-	ctx := context.Background()
+	ctx := t.Context()
 	who := addr("15550007777")
 	ref := refOf(who)
 	e.agree(who)
@@ -344,7 +344,7 @@ func TestExportSink(t *testing.T) {
 	if len(got) != 1 || got[0].Identifier != "15550008888" {
 		t.Fatalf("sink got %d exports", len(got))
 	}
-	h, _ := e.svc.History(context.Background(), refOf(who))
+	h, _ := e.svc.History(t.Context(), refOf(who))
 	last := h[len(h)-1]
 	if last.Type != string(consent.EventExported) || h[len(h)-2].Type != string(consent.EventExportRequested) {
 		t.Fatalf("ledger ends with %s, %s", h[len(h)-2].Type, last.Type)
@@ -452,7 +452,7 @@ func TestAcceptNeedsTheNotice(t *testing.T) {
 func TestOpenRequests(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	a, b := addr("15550003001"), addr("15550003002")
 	e.agree(a)
 	e.agree(b)
@@ -498,7 +498,7 @@ func TestOpenRequests(t *testing.T) {
 func TestObjectAndRestrict(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	a, b := addr("15550004001"), addr("15550004002")
 	e.agree(a)
 	e.agree(b)
@@ -547,7 +547,7 @@ func TestButtonsActByID(t *testing.T) {
 func TestSweepKeepsEvidenceOfPastConsent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	who := addr("15550005002")
 	e.agree(who)
 	e.setNotices(loadNotices(t, "testdata/notices-v2"))

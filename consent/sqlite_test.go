@@ -2,7 +2,6 @@ package consent_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"errors"
 	"os"
@@ -38,7 +37,7 @@ func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 		}
 		return db
 	})
-	ctx := context.Background()
+	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
 	secrets := []string{"Zarathustra-Qx7", "Hamburg-Wilhelmsburg-Kl9", "4915123456789", "Mariam Al-Rashidi"}
