@@ -83,6 +83,7 @@ type Client struct {
 	Profile      *ProfileService
 	QRCodes      *QRCodesService
 	Uploads      *UploadsService
+	Flows        *FlowsService
 
 	token   string
 	auth    string // "Bearer " + token
@@ -288,6 +289,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	c.Profile = &ProfileService{c: c}
 	c.QRCodes = &QRCodesService{c: c}
 	c.Uploads = &UploadsService{c: c}
+	c.Flows = &FlowsService{c: c}
 	return c, nil
 }
 

@@ -363,10 +363,11 @@ func (s *Server) handleJoinRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 // handlePostObject answers POST /{id}: group settings, a number's PIN or
-// display name, the data of an upload session, or a template edit.
+// display name, the data of an upload session, a template edit or a
+// flow's metadata.
 func (s *Server) handlePostObject(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if s.updateGroup(w, r, id) || s.updatePhone(w, r, id) || s.finishUpload(w, r, id) || s.editTemplate(w, r, id) {
+	if s.updateGroup(w, r, id) || s.updatePhone(w, r, id) || s.finishUpload(w, r, id) || s.editTemplate(w, r, id) || s.updateFlow(w, r, id) {
 		return
 	}
 	noObject(w, "post", id)

@@ -234,6 +234,8 @@ type Server struct {
 	phones     map[string]whatsapp.PhoneNumber
 	groups     map[string]*fakeGroup
 	acct       accountState
+	flows      map[string]*fakeFlow
+	keys       map[string]string // phone number id -> flows public key (PEM)
 	seq        int
 	notify     chan struct{} // closed and replaced on every accepted send
 }
@@ -320,6 +322,7 @@ func NewServer(opts ...Option) *Server {
 	s.mux.HandleFunc("POST /{version}/{id}", s.handlePostObject)
 	s.routeGroups()
 	s.routeAccount()
+	s.routeFlows()
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.ts.URL
 	return s
