@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,20 @@ func TestIntent(t *testing.T) {
 	ctx := chat.WithIntent(t.Context(), chat.Intent{Purpose: chat.PurposeFeedback})
 	if got := chat.IntentFrom(ctx); got.Purpose != chat.PurposeFeedback {
 		t.Fatalf("intent = %+v", got)
+	}
+}
+
+// A WhatsApp message id is base64 that spells the person's number, so the
+// log values of messages and statuses show a fingerprint of it instead.
+func TestMessageAndStatusNeverLogTheID(t *testing.T) {
+	t.Parallel()
+	const wamid = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="
+	a := chat.Address{Channel: "whatsapp", Line: "1065", Contact: "16503879439"}
+	m := &chat.Message{ID: wamid, From: a, Kind: chat.KindText, Text: "I need help"}
+	s := &chat.Status{MessageID: wamid, To: a, State: chat.StatusDelivered}
+	for _, v := range []slog.Value{m.LogValue(), s.LogValue()} {
+		if out := v.String(); strings.Contains(out, "HBgL") || strings.Contains(out, "3879439") || strings.Contains(out, "help") {
+			t.Fatalf("log value leaks the id, number or text: %s", out)
+		}
 	}
 }

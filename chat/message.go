@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"time"
+
+	"github.com/impactchat/impactchat/internal/redact"
 )
 
 // Kind says what an inbound message carries.
@@ -74,14 +76,15 @@ type Message struct {
 	Raw json.RawMessage
 }
 
-// LogValue implements slog.LogValuer. It logs ids and kinds, never text,
-// names or numbers.
+// LogValue implements slog.LogValuer. It logs a fingerprint of the id (a
+// WhatsApp id spells the sender's number), the masked sender and the kind,
+// never text, names or numbers.
 func (m *Message) LogValue() slog.Value {
 	if m == nil {
 		return slog.StringValue("<nil>")
 	}
 	return slog.GroupValue(
-		slog.String("id", m.ID),
+		slog.String("id", redact.MessageID(m.ID)),
 		slog.Any("from", m.From),
 		slog.String("kind", string(m.Kind)),
 	)

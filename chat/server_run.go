@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -337,7 +338,7 @@ func (s *Server) keepLeases(r *runState) {
 				f.lost.Store(true)
 				f.cancel()
 				s.log.LogAttrs(r.work, slog.LevelWarn, "chat: lease lost while handling; the event may be handled again",
-					slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key))
+					slog.Int64("seq", f.c.Seq), slog.String("key", redact.MessageID(f.c.Key)))
 			case r.work.Err() != nil:
 				return
 			default:
@@ -383,7 +384,7 @@ func (s *Server) process(r *runState, f *flight) {
 	ev, err := decodeEvent(c.Payload)
 	if err != nil {
 		s.log.LogAttrs(r.work, slog.LevelError, "chat: inbox item is not a valid event; dead-lettering",
-			slog.Int64("seq", c.Seq), slog.String("key", c.Key), slog.String("reason", err.Error()))
+			slog.Int64("seq", c.Seq), slog.String("key", redact.MessageID(c.Key)), slog.String("reason", err.Error()))
 		if s.settle(r, f, MetricInvalid, func(ctx context.Context) error {
 			return s.inbox.DeadLetter(ctx, s.owner, c.Seq, clipReason(err.Error()))
 		}) {
@@ -406,7 +407,7 @@ func (s *Server) process(r *runState, f *flight) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.Int64("seq", c.Seq), slog.String("key", c.Key), slog.String("kind", kind),
+		slog.Int64("seq", c.Seq), slog.String("key", redact.MessageID(c.Key)), slog.String("kind", kind),
 		slog.Int("attempt", c.Attempts), slog.String("error", err.Error()),
 	}
 	if r.work.Err() != nil {
@@ -455,7 +456,7 @@ func (s *Server) settle(r *runState, f *flight, kind string, op func(ctx context
 		if last {
 			s.log.LogAttrs(context.WithoutCancel(r.work), slog.LevelError,
 				"chat: could not settle an event with the inbox; it will be handled again when its lease ends",
-				slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key), slog.String("kind", kind),
+				slog.Int64("seq", f.c.Seq), slog.String("key", redact.MessageID(f.c.Key)), slog.String("kind", kind),
 				slog.String("error", err.Error()))
 			return false
 		}
@@ -471,7 +472,7 @@ func (s *Server) call(f *flight, ev Event) (err error) {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: describePanic(v)}
 			s.log.LogAttrs(f.ctx, slog.LevelError, "chat: handler panicked",
-				slog.Int64("seq", f.c.Seq), slog.String("key", f.c.Key),
+				slog.Int64("seq", f.c.Seq), slog.String("key", redact.MessageID(f.c.Key)),
 				slog.String("panic", describePanic(v)), slog.String("stack", string(debug.Stack())))
 		}
 	}()
@@ -614,6 +615,6 @@ func (s *Server) recordReply(ctx context.Context, to Address, m Outgoing, res Se
 	})
 	if err != nil && !errors.Is(err, storage.ErrConflict) {
 		s.log.LogAttrs(ctx, slog.LevelError, "chat: could not record a sent reply; its statuses will not be tracked",
-			slog.String("message_id", res.MessageID), slog.String("error", err.Error()))
+			slog.String("message_id", redact.MessageID(res.MessageID)), slog.String("error", err.Error()))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"time"
+
+	"github.com/impactchat/impactchat/internal/redact"
 )
 
 // StatusState is how far an outbound message got.
@@ -79,7 +81,7 @@ func (s *Status) LogValue() slog.Value {
 		return slog.StringValue("<nil>")
 	}
 	attrs := []slog.Attr{
-		slog.String("message_id", s.MessageID),
+		slog.String("message_id", redact.MessageID(s.MessageID)),
 		slog.Any("to", s.To),
 		slog.String("state", string(s.State)),
 	}

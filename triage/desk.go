@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -137,7 +138,7 @@ func (d *desk) lang(ctx context.Context, m *chat.Message, dec Decision) string {
 }
 
 func (d *desk) finish(ctx context.Context, m *chat.Message, dec Decision) {
-	d.logger.LogAttrs(ctx, slog.LevelInfo, "triage", slog.String("message", m.ID), slog.String("path", string(dec.Path)),
+	d.logger.LogAttrs(ctx, slog.LevelInfo, "triage", slog.String("message", redact.MessageID(m.ID)), slog.String("path", string(dec.Path)),
 		slog.String("priority", dec.Priority.String()), slog.String("category", string(dec.Category)), slog.String("ticket", dec.Ticket))
 	if d.observe != nil {
 		d.observe(ctx, m, dec)
@@ -155,7 +156,7 @@ func (d *desk) urgent(ctx context.Context, r chat.Replier, m *chat.Message, dec 
 		// Without a ticket the person must still hear where to get help;
 		// the error makes the runtime retry the ticket.
 		_ = d.sendSafety(ctx, r, m, dec)
-		return fmt.Errorf("triage: urgent message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: urgent message %s: %w", redact.MessageID(m.ID), err)
 	}
 	dec.Ticket = it.Ticket.ID
 	if change != Unchanged && (dec.Priority >= Critical || !d.queue.schedule.Open(d.queue.now())) {
@@ -196,7 +197,7 @@ func (d *desk) sendSafety(ctx context.Context, r chat.Replier, m *chat.Message, 
 	text := d.replies.pick(d.replies.Safety, d.lang(ctx, m, dec))
 	sctx := chat.WithIntent(ctx, chat.Intent{Exemption: chat.ExemptSafety})
 	if _, err := r.Reply(sctx, chat.Text{Body: text}); err != nil {
-		return fmt.Errorf("triage: safety acknowledgement for message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: safety acknowledgement for message %s: %w", redact.MessageID(m.ID), err)
 	}
 	return nil
 }
@@ -207,7 +208,7 @@ func (d *desk) human(ctx context.Context, r chat.Replier, m *chat.Message, dec D
 	dec.HumanRequired = true
 	it, _, err := d.queue.Enqueue(ctx, Request{Contact: refOf(m), Priority: dec.Priority, Category: dec.Category, Queue: queue})
 	if err != nil {
-		return fmt.Errorf("triage: queue message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: queue message %s: %w", redact.MessageID(m.ID), err)
 	}
 	dec.Ticket = it.Ticket.ID
 	if it.Priority >= Urgent {
@@ -217,7 +218,7 @@ func (d *desk) human(ctx context.Context, r chat.Replier, m *chat.Message, dec D
 	}
 	kind, due, _, err := d.queue.Acknowledge(ctx, it)
 	if err != nil {
-		return fmt.Errorf("triage: queue message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: queue message %s: %w", redact.MessageID(m.ID), err)
 	}
 	lang := d.lang(ctx, m, dec)
 	var text string
@@ -233,7 +234,7 @@ func (d *desk) human(ctx context.Context, r chat.Replier, m *chat.Message, dec D
 		text = strings.ReplaceAll(text, "{due}", d.formatDue(due))
 	}
 	if _, err := r.Reply(ctx, chat.Text{Body: text}); err != nil {
-		return fmt.Errorf("triage: acknowledge message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: acknowledge message %s: %w", redact.MessageID(m.ID), err)
 	}
 	d.finish(ctx, m, dec)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/internal/textnorm"
 	"github.com/impactchat/impactchat/storage"
 )
@@ -254,14 +255,14 @@ func (rt *Router) Handle(ctx context.Context, r chat.Replier, m *chat.Message) e
 			d.Priority = max(d.Priority, Priority(active.Priority))
 			return rt.human(ctx, r, m, d, active.Queue)
 		case !errors.Is(err, storage.ErrNotFound):
-			return fmt.Errorf("triage: route message %s: %w", m.ID, err)
+			return fmt.Errorf("triage: route message %s: %w", redact.MessageID(m.ID), err)
 		}
 	}
 	in := &Input{Message: m, Key: textnorm.Key(m.Text), Contact: rt.contactLoader(ctx, m)}
 	for _, route := range rt.routes {
 		ok, err := route.When(ctx, in)
 		if err != nil {
-			return fmt.Errorf("triage: route %s for message %s: %w", route.Name, m.ID, err)
+			return fmt.Errorf("triage: route %s for message %s: %w", route.Name, redact.MessageID(m.ID), err)
 		}
 		if !ok {
 			continue
@@ -271,7 +272,7 @@ func (rt *Router) Handle(ctx context.Context, r chat.Replier, m *chat.Message) e
 		case a.answer != nil:
 			text := rt.replies.pick(a.answer, rt.lang(ctx, m, d))
 			if _, err := r.Reply(ctx, chat.Text{Body: text}); err != nil {
-				return fmt.Errorf("triage: answer message %s: %w", m.ID, err)
+				return fmt.Errorf("triage: answer message %s: %w", redact.MessageID(m.ID), err)
 			}
 			d.Path = PathAnswer
 			rt.finish(ctx, m, d)
@@ -306,7 +307,7 @@ func (rt *Router) classify(ctx context.Context, m *chat.Message, d Decision) Dec
 	defer cancel()
 	signals, err := rt.classifier.Classify(cctx, m)
 	if err != nil {
-		rt.logger.LogAttrs(ctx, slog.LevelWarn, "classifier failed; sending to a person", slog.String("message", m.ID), slog.Any("error", err))
+		rt.logger.LogAttrs(ctx, slog.LevelWarn, "classifier failed; sending to a person", slog.String("message", redact.MessageID(m.ID)), slog.Any("error", err))
 		if d.Priority < Elevated {
 			d.Priority, d.Category, d.Queue = Elevated, DetectorFailure, QueueGeneral
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/internal/textnorm"
 	"github.com/impactchat/impactchat/storage"
 )
@@ -179,7 +180,7 @@ func (s *Screen) Middleware(next chat.Handler) chat.Handler {
 func (s *Screen) detect(ctx context.Context, m *chat.Message) (d Decision) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.logger.LogAttrs(ctx, slog.LevelError, "detection failed; sending to a person", slog.String("message", m.ID))
+			s.logger.LogAttrs(ctx, slog.LevelError, "detection failed; sending to a person", slog.String("message", redact.MessageID(m.ID)))
 			d = Decision{Priority: Elevated, Category: DetectorFailure, Queue: QueueGeneral, HumanRequired: true, Rules: []string{"screen/failed"}}
 		}
 	}()
@@ -197,7 +198,7 @@ func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, ne
 	case err != nil:
 		// The message stays in the inbox and comes back: better late than
 		// screened without knowing the conversation is urgent.
-		return fmt.Errorf("triage: screen message %s: %w", m.ID, err)
+		return fmt.Errorf("triage: screen message %s: %w", redact.MessageID(m.ID), err)
 	case Priority(active.Priority) >= Urgent:
 		d.Priority, d.SuspendBot, d.HumanRequired, d.Ticket = Priority(active.Priority), true, true, active.ID
 		if d.Control {
@@ -214,7 +215,7 @@ func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, ne
 	if d.HumanRequired {
 		it, _, err := s.queue.Enqueue(ctx, Request{Contact: refOf(m), Priority: d.Priority, Category: d.Category, Queue: d.Queue})
 		if err != nil {
-			return fmt.Errorf("triage: screen message %s: %w", m.ID, err)
+			return fmt.Errorf("triage: screen message %s: %w", redact.MessageID(m.ID), err)
 		}
 		d.Ticket = it.Ticket.ID
 	}

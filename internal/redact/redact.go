@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -52,6 +54,21 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
+// MessageID masks a channel's message id, or any key built from one, for
+// logs and error strings. A WhatsApp id ("wamid.HBgL…") is base64 that
+// spells out the contact's phone number, so it is as personal as the
+// number. The fingerprint that replaces it ("msg#" and 12 hex digits of a
+// SHA-256) still tells log lines about one message from those about
+// another, and cannot be turned back into a number: the id also holds a
+// random part.
+func MessageID(id string) string {
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "msg#" + hex.EncodeToString(sum[:6])
+}
+
 // Phone is a phone number or user id that masks itself in logs and when
 // printed with %s or %v.
 type Phone string
@@ -90,6 +107,8 @@ var sensitiveKeys = map[string]func(string) string{
 	"recipient":     Identifier,
 	"contact":       Identifier,
 	"user_id":       Identifier,
+	"message_id":    MessageID,
+	"wamid":         MessageID,
 	"body":          Text,
 	"text":          Text,
 	"caption":       Text,

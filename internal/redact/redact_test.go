@@ -87,3 +87,19 @@ func TestReplaceAttr(t *testing.T) {
 		t.Fatalf("log line lost a harmless attribute: %s", out)
 	}
 }
+
+func TestMessageID(t *testing.T) {
+	t.Parallel()
+	// A real WhatsApp id: its base64 holds the number 16503879439.
+	const wamid = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="
+	got := MessageID(wamid)
+	if strings.Contains(got, "HBgL") || !strings.HasPrefix(got, "msg#") || len(got) != len("msg#")+12 {
+		t.Fatalf("MessageID(%q) = %q", wamid, got)
+	}
+	if got != MessageID(wamid) || got == MessageID(wamid+"x") {
+		t.Fatal("MessageID must be stable and tell ids apart")
+	}
+	if MessageID("") != "" {
+		t.Fatal("empty id should stay empty")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -164,7 +165,7 @@ func (v broadcastsView) AddRecipients(ctx context.Context, id string, rs []stora
 		seqs[r.Seq] = true
 		if r.MessageID != "" {
 			if _, taken := d.byMessage[r.MessageID]; taken || msgs[r.MessageID] {
-				return fmt.Errorf("broadcasts add recipients %q: message %q is another recipient's: %w", id, r.MessageID, storage.ErrConflict)
+				return fmt.Errorf("broadcasts add recipients %q: message %s is another recipient's: %w", id, redact.MessageID(r.MessageID), storage.ErrConflict)
 			}
 			msgs[r.MessageID] = true
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -47,7 +48,7 @@ func (v messagesView) Record(ctx context.Context, m storage.MessageRecord) error
 	defer s.mu.Unlock()
 	d := &s.messages
 	if _, dup := d.byID[m.ID]; dup {
-		return fmt.Errorf("messages record %q: %w", m.ID, storage.ErrConflict)
+		return fmt.Errorf("messages record %s: %w", redact.MessageID(m.ID), storage.ErrConflict)
 	}
 	rec := new(storage.MessageRecord)
 	*rec = m
