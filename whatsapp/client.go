@@ -84,6 +84,7 @@ type Client struct {
 	QRCodes      *QRCodesService
 	Uploads      *UploadsService
 	Flows        *FlowsService
+	Analytics    *AnalyticsService
 
 	token   string
 	auth    string // "Bearer " + token
@@ -290,6 +291,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	c.QRCodes = &QRCodesService{c: c}
 	c.Uploads = &UploadsService{c: c}
 	c.Flows = &FlowsService{c: c}
+	c.Analytics = &AnalyticsService{c: c}
 	return c, nil
 }
 

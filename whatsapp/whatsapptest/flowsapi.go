@@ -31,6 +31,7 @@ func (s *Server) routeFlows() {
 	s.mux.HandleFunc("POST /{version}/{id}/publish", s.handleFlowState)
 	s.mux.HandleFunc("POST /{version}/{id}/deprecate", s.handleFlowState)
 	s.mux.HandleFunc("GET /{version}/{id}/whatsapp_business_encryption", s.handleEncryptionKey)
+	s.mux.HandleFunc("GET /{version}/{id}/template_analytics", s.handleTemplateAnalytics)
 	s.mux.HandleFunc("POST /{version}/{id}/whatsapp_business_encryption", s.handleEncryptionKey)
 }
 

@@ -148,7 +148,7 @@ func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, out)
-	case s.getGroup(w, r, id), s.getFlow(w, r, id):
+	case s.getGroup(w, r, id), s.getFlow(w, r, id), s.getAnalytics(w, r, id):
 	default:
 		writeError(w, Fault{Code: 100, Subcode: 33, Message: "Unsupported get request. Object with ID '" + id + "' does not exist, cannot be loaded due to missing permissions, or does not support this operation."})
 	}
