@@ -14,6 +14,8 @@ func Example() {
 	fmt.Println(redact.Secret("EAAGtoken"))
 	fmt.Println(redact.Text("I need a doctor"))
 	fmt.Println(redact.Scrub("call +44 7700 900123 back"))
+	// A WhatsApp message id spells the sender's number in base64.
+	fmt.Println(redact.MessageID("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="))
 
 	// As the last line of defence, ReplaceAttr masks a logger's attributes.
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
@@ -31,5 +33,6 @@ func Example() {
 	// [redacted]
 	// [text:15 chars]
 	// call ***23 back
+	// msg#cd3f8a33a571
 	// level=INFO msg="send failed" to=***23 text="[text:15 chars]" error="no account for ***23"
 }
