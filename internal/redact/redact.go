@@ -121,8 +121,15 @@ var sensitiveKeys = map[string]func(string) string{
 // by spaces, dots or dashes.
 var phoneLike = regexp.MustCompile(`\+?\d(?:[\s.\-]?\d){8,}`)
 
-// Scrub replaces anything that looks like a phone number in s.
+// wamidLike matches WhatsApp message ids, whose base64 spells a number.
+var wamidLike = regexp.MustCompile(`wamid\.[A-Za-z0-9+/_=-]+`)
+
+// Scrub replaces anything that looks like a phone number in s, and
+// WhatsApp message ids (which spell one) by their MessageID fingerprint.
 func Scrub(s string) string {
+	if strings.Contains(s, "wamid.") {
+		s = wamidLike.ReplaceAllStringFunc(s, MessageID)
+	}
 	if !strings.ContainsAny(s, "0123456789") {
 		return s
 	}

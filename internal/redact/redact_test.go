@@ -59,6 +59,7 @@ func TestScrub(t *testing.T) {
 		{"wa_id 16505551234", "wa_id ***34"},
 		{"code 131047", "code 131047"},
 		{"2026-11-22", "2026-11-22"},
+		{"ack wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA= failed", "ack msg#cd3f8a33a571 failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
