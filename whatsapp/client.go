@@ -96,6 +96,7 @@ type Client struct {
 	retry   RetryPolicy
 	pace    *pacer         // nil when pacing is off
 	tmpl    *TemplateCache // nil unless WithTemplateCache
+	proof   string         // appsecret_proof, when WithAppSecretProof
 }
 
 type config struct {
@@ -110,6 +111,7 @@ type config struct {
 	pairEvery time.Duration
 	pairBurst int
 	templates *TemplateCache
+	appSecret string
 }
 
 // Option configures a Client.
@@ -279,6 +281,9 @@ func New(token string, opts ...Option) (*Client, error) {
 		retry:   cfg.retry,
 		tmpl:    cfg.templates,
 	}
+	if cfg.appSecret != "" {
+		c.proof = appSecretProof(token, cfg.appSecret)
+	}
 	if cfg.pacing {
 		c.pace = newPacer(cfg.perSecond, cfg.pairEvery, cfg.pairBurst)
 	}
@@ -320,6 +325,13 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 	u := path
 	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
 		u = c.URL(path)
+		if c.proof != "" {
+			sep := "?"
+			if strings.Contains(u, "?") {
+				sep = "&"
+			}
+			u += sep + "appsecret_proof=" + c.proof
+		}
 	}
 	var rd io.Reader
 	ctype := ""

@@ -121,6 +121,7 @@ type config struct {
 	statuses       []string
 	templatePacing bool
 	asyncWindow    bool
+	appSecret      string
 }
 
 type asyncFaultKey struct{}
@@ -515,6 +516,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.authorized(r) {
 		writeError(w, Fault{Code: 190, Message: "Invalid OAuth access token - Cannot parse access token"})
+		return
+	}
+	if !s.checkProof(w, r) {
 		return
 	}
 	if fault != nil && fault.Async && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
