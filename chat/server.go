@@ -238,8 +238,9 @@ func WithClock(now func() time.Time) ServerOption {
 	}
 }
 
-// WithLogger sets the logger. The default discards. The Server logs ids,
-// kinds and masked addresses, never what a person wrote.
+// WithLogger sets the logger. The default discards. The Server logs inbox
+// sequence numbers, fingerprints of message ids (a WhatsApp id spells the
+// person's number), kinds and masked addresses, never what a person wrote.
 func WithLogger(l *slog.Logger) ServerOption {
 	return func(s *Server) error {
 		if l == nil {
