@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -154,9 +155,10 @@ func (bs broadcasts) AddRecipients(ctx context.Context, id string, rs []storage.
 			if upd.IsZero() {
 				upd = now
 			}
-			if _, err := q.exec(ctx, `INSERT INTO recipients (broadcast, seq, subject, ref, params, state, message_id, reason, attempts, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, r.Seq, subj, sealRef(box, r.Contact, "recipients", rec), params, string(state), r.MessageID, r.Reason, r.Attempts, ts(upd)); err != nil {
+			msgHash, msgSealed := bs.sealMessageID(box, r.MessageID, rec)
+			if _, err := q.exec(ctx, `INSERT INTO recipients (broadcast, seq, subject, ref, params, state, message_hash, message_sealed, reason, attempts, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, r.Seq, subj, sealRef(box, r.Contact, "recipients", rec), params, string(state), msgHash, msgSealed, r.Reason, r.Attempts, ts(upd)); err != nil {
 				return err
 			}
 			if len(k.boxes) > 64 {
@@ -168,23 +170,37 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	return s.fail("broadcasts add recipients", err)
 }
 
-const recipientCols = `r.broadcast, r.seq, r.subject, r.ref, r.params, r.state, r.message_id, r.reason, r.attempts, r.updated_at, d.wrapped`
+// sealMessageID returns the blind index of a recipient's message id and the
+// id sealed under box (nil without a box: the recipient was erased); both
+// are nil for no id.
+func (bs broadcasts) sealMessageID(box *seal.Box, id, rec string) (hash, sealed []byte) {
+	if id == "" {
+		return nil, nil
+	}
+	hash = bs.s.messageHash(id)
+	if box != nil {
+		sealed = box.Seal([]byte(id), aad("recipients", "message_id", rec))
+	}
+	return hash, sealed
+}
+
+const recipientCols = `r.broadcast, r.seq, r.subject, r.ref, r.params, r.state, r.message_sealed, r.reason, r.attempts, r.updated_at, d.wrapped`
 
 const recipientFrom = ` FROM recipients r LEFT JOIN dek d ON d.subject = r.subject `
 
 func (bs broadcasts) scan(ctx context.Context, k *keys, sc interface{ Scan(...any) error }) (storage.Recipient, error) {
 	var (
-		r                          storage.Recipient
-		subj, ref, params, wrapped []byte
-		state                      string
-		updated                    int64
+		r                                     storage.Recipient
+		subj, ref, params, msgSealed, wrapped []byte
+		state                                 string
+		updated                               int64
 	)
-	if err := sc.Scan(&r.Broadcast, &r.Seq, &subj, &ref, &params, &state, &r.MessageID, &r.Reason, &r.Attempts, &updated, &wrapped); err != nil {
+	if err := sc.Scan(&r.Broadcast, &r.Seq, &subj, &ref, &params, &state, &msgSealed, &r.Reason, &r.Attempts, &updated, &wrapped); err != nil {
 		return r, err
 	}
 	r.State = storage.RecipientState(state)
 	r.UpdatedAt = tm(updated)
-	if ref == nil && params == nil {
+	if ref == nil && params == nil && msgSealed == nil {
 		return r, nil
 	}
 	box, err := k.open(ctx, subj, wrapped)
@@ -199,6 +215,13 @@ func (bs broadcasts) scan(ctx context.Context, k *keys, sc interface{ Scan(...an
 		if r.Params, err = openValue(box, params, "recipients", "params", rec); err != nil {
 			return r, err
 		}
+	}
+	if msgSealed != nil {
+		id, err := openValue(box, msgSealed, "recipients", "message_id", rec)
+		if err != nil {
+			return r, err
+		}
+		r.MessageID = string(id)
 	}
 	return r, nil
 }
@@ -264,9 +287,30 @@ func (bs broadcasts) Transition(ctx context.Context, r storage.Recipient, from s
 	if upd.IsZero() {
 		upd = s.now()
 	}
+	rec := recipientRecord(r.Broadcast, r.Seq)
 	err := s.write(ctx, func(q db) error {
-		n, err := q.exec(ctx, "UPDATE recipients SET state = ?, message_id = ?, reason = ?, attempts = ?, updated_at = ? WHERE broadcast = ? AND seq = ? AND state = ?",
-			string(r.State), r.MessageID, r.Reason, r.Attempts, ts(upd), r.Broadcast, r.Seq, string(from))
+		var msgHash, msgSealed []byte
+		if r.MessageID != "" {
+			// The id is sealed under the recipient's data key; a
+			// recipient erased already keeps only the hash.
+			var subj, wrapped []byte
+			err := q.scanRow(ctx, "SELECT r.subject, d.wrapped"+recipientFrom+"WHERE r.broadcast = ? AND r.seq = ?", []any{r.Broadcast, r.Seq}, &subj, &wrapped)
+			if errors.Is(err, sql.ErrNoRows) {
+				return storage.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			var box *seal.Box
+			if subj != nil {
+				if box, err = s.keys().open(ctx, subj, wrapped); err != nil {
+					return err
+				}
+			}
+			msgHash, msgSealed = bs.sealMessageID(box, r.MessageID, rec)
+		}
+		n, err := q.exec(ctx, "UPDATE recipients SET state = ?, message_hash = ?, message_sealed = ?, reason = ?, attempts = ?, updated_at = ? WHERE broadcast = ? AND seq = ? AND state = ?",
+			string(r.State), msgHash, msgSealed, r.Reason, r.Attempts, ts(upd), r.Broadcast, r.Seq, string(from))
 		if err != nil || n == 1 {
 			return err
 		}
@@ -291,7 +335,7 @@ func (bs broadcasts) ByMessage(ctx context.Context, messageID string) (storage.R
 	if err := s.open(ctx); err != nil {
 		return storage.Recipient{}, fmt.Errorf("broadcasts by message: %w", err)
 	}
-	row, err := s.reader().row(ctx, "SELECT "+recipientCols+recipientFrom+"WHERE r.message_id = ?", messageID)
+	row, err := s.reader().row(ctx, "SELECT "+recipientCols+recipientFrom+"WHERE r.message_hash = ?", s.messageHash(messageID))
 	if err != nil {
 		return storage.Recipient{}, s.fail("broadcasts by message", err)
 	}

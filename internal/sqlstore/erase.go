@@ -35,7 +35,7 @@ updated_at = ?, version = version + 1, subject = NULL, ref = NULL, notes = NULL 
 		{`UPDATE recipients SET updated_at = CASE WHEN state = 'queued' THEN ? ELSE updated_at END,
 reason = CASE WHEN state = 'queued' THEN 'erased' ELSE reason END,
 state = CASE WHEN state = 'queued' THEN 'skipped' ELSE state END,
-subject = NULL, ref = NULL, params = NULL WHERE subject = ?`, []any{now, subj}},
+subject = NULL, ref = NULL, params = NULL, message_sealed = NULL WHERE subject = ?`, []any{now, subj}},
 		{"UPDATE consent_events SET ref = NULL WHERE subject = ?", []any{subj}},
 		{"UPDATE consent_states SET ref = NULL, erased = 1 WHERE subject = ?", []any{subj}},
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -15,24 +16,36 @@ type messages struct{ s *Store }
 
 var _ storage.Messages = messages{}
 
-const messageCols = `m.id, m.subject, m.ref, m.direction, m.kind, m.body, m.purpose, m.staff, m.status, m.status_at, m.error_code, m.at, d.wrapped`
+// A message id is stored as a keyed hash (the lookups) and sealed (the
+// reads): a WhatsApp message id can encode the person's phone number.
+
+// messageHash is the blind index of a message id, in the conversation log
+// and among broadcast recipients alike.
+func (s *Store) messageHash(id string) []byte { return seal.Index(s.indexKey, "message id", id) }
+
+const messageCols = `m.id_hash, m.id_sealed, m.subject, m.ref, m.direction, m.kind, m.body, m.purpose, m.staff, m.status, m.status_at, m.error_code, m.at, d.wrapped`
 
 const messageFrom = ` FROM messages m LEFT JOIN dek d ON d.subject = m.subject `
 
 func (ms messages) scan(ctx context.Context, k *keys, sc interface{ Scan(...any) error }) (storage.MessageRecord, error) {
 	var (
-		m                        storage.MessageRecord
-		subj, ref, body, wrapped []byte
-		dir, status              string
-		statusAt, at             int64
+		m                                          storage.MessageRecord
+		idHash, idSealed, subj, ref, body, wrapped []byte
+		dir, status                                string
+		statusAt, at                               int64
 	)
-	if err := sc.Scan(&m.ID, &subj, &ref, &dir, &m.Kind, &body, &m.Purpose, &m.Staff, &status, &statusAt, &m.ErrorCode, &at, &wrapped); err != nil {
+	if err := sc.Scan(&idHash, &idSealed, &subj, &ref, &dir, &m.Kind, &body, &m.Purpose, &m.Staff, &status, &statusAt, &m.ErrorCode, &at, &wrapped); err != nil {
 		return m, err
 	}
 	box, err := k.open(ctx, subj, wrapped)
 	if err != nil {
 		return m, err
 	}
+	id, err := openValue(box, idSealed, "messages", "id", subjectHex(idHash))
+	if err != nil {
+		return m, err
+	}
+	m.ID = string(id)
 	if m.Contact, err = openRef(box, ref, "messages", m.ID); err != nil {
 		return m, err
 	}
@@ -63,14 +76,15 @@ func (ms messages) Record(ctx context.Context, m storage.MessageRecord) error {
 		return fmt.Errorf("messages record: %w", err)
 	}
 	subj := s.subject(m.Contact)
+	idHash := s.messageHash(m.ID)
 	err := s.write(ctx, func(q db) error {
 		box, err := s.keys().forWrite(ctx, q, subj)
 		if err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, `INSERT INTO messages (id, subject, ref, direction, kind, body, purpose, staff, status, status_at, error_code, at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, subj, sealRef(box, m.Contact, "messages", m.ID), string(m.Direction), m.Kind,
+		_, err = q.exec(ctx, `INSERT INTO messages (id_hash, id_sealed, subject, ref, direction, kind, body, purpose, staff, status, status_at, error_code, at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			idHash, box.Seal([]byte(m.ID), aad("messages", "id", subjectHex(idHash))), subj, sealRef(box, m.Contact, "messages", m.ID), string(m.Direction), m.Kind,
 			box.Seal([]byte(m.Body), aad("messages", "body", m.ID)), m.Purpose, m.Staff,
 			string(m.Status), ts(m.StatusAt), m.ErrorCode, ts(m.At))
 		return err
@@ -86,7 +100,7 @@ func (ms messages) Get(ctx context.Context, id string) (storage.MessageRecord, e
 	if err := s.open(ctx); err != nil {
 		return storage.MessageRecord{}, fmt.Errorf("messages get: %w", err)
 	}
-	r, err := s.reader().row(ctx, "SELECT "+messageCols+messageFrom+"WHERE m.id = ?", id)
+	r, err := s.reader().row(ctx, "SELECT "+messageCols+messageFrom+"WHERE m.id_hash = ?", s.messageHash(id))
 	if err != nil {
 		return storage.MessageRecord{}, s.fail("messages get", err)
 	}
@@ -112,10 +126,11 @@ func (ms messages) UpdateStatus(ctx context.Context, id string, d storage.Delive
 		return false, fmt.Errorf("messages update status: %w", err)
 	}
 	var moved bool
+	idHash := s.messageHash(id)
 	err := s.write(ctx, func(q db) error {
 		moved = false
 		var cur string
-		err := q.scanRow(ctx, "SELECT status FROM messages WHERE id = ? "+s.d.ForUpdate, []any{id}, &cur)
+		err := q.scanRow(ctx, "SELECT status FROM messages WHERE id_hash = ? "+s.d.ForUpdate, []any{idHash}, &cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			return storage.ErrNotFound
 		}
@@ -125,8 +140,8 @@ func (ms messages) UpdateStatus(ctx context.Context, id string, d storage.Delive
 		if !d.Supersedes(storage.Delivery(cur)) {
 			return nil
 		}
-		n, err := q.exec(ctx, "UPDATE messages SET status = ?, status_at = ?, error_code = ? WHERE id = ? AND status = ?",
-			string(d), ts(at), errorCode, id, cur)
+		n, err := q.exec(ctx, "UPDATE messages SET status = ?, status_at = ?, error_code = ? WHERE id_hash = ? AND status = ?",
+			string(d), ts(at), errorCode, idHash, cur)
 		moved = n == 1
 		return err
 	})

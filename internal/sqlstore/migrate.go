@@ -14,6 +14,11 @@ import (
 type Migration struct {
 	Version int
 	SQL     string
+	// Convert, if set, runs after SQL in the same transaction: a change
+	// SQL cannot make alone, such as values keyed by the keyring.
+	Convert func(ctx context.Context, tx *sql.Tx) error
+	// After, if set, runs after Convert in the same transaction.
+	After string
 }
 
 // Migrate brings the schema up to the last of ms in one transaction per
@@ -67,6 +72,16 @@ func migrateOne(ctx context.Context, pool *sql.DB, d Dialect, ms []Migration) (b
 	m := ms[cur]
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, fmt.Errorf("migrate: version %d: %w", m.Version, err)
+	}
+	if m.Convert != nil {
+		if err := m.Convert(ctx, tx); err != nil {
+			return false, fmt.Errorf("migrate: version %d: %w", m.Version, err)
+		}
+	}
+	if m.After != "" {
+		if _, err := tx.ExecContext(ctx, m.After); err != nil {
+			return false, fmt.Errorf("migrate: version %d: %w", m.Version, err)
+		}
 	}
 	q := "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"
 	if d.Numbered {

@@ -22,21 +22,38 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-func migrations() ([]sqlstore.Migration, error) {
-	names := []string{"0001_init.sql"}
-	out := make([]sqlstore.Migration, len(names))
-	for i, n := range names {
-		b, err := migrationFiles.ReadFile("migrations/" + n)
-		if err != nil {
+func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
+	steps := []struct {
+		sql, after string
+		convert    func(ctx context.Context, tx *sql.Tx) error
+	}{
+		{sql: "0001_init.sql"},
+		{sql: "0002_message_ids.sql", after: "0002_message_ids_after.sql", convert: sqlstore.ConvertMessageIDs(kr, dialect)},
+	}
+	read := func(name string) (string, error) {
+		if name == "" {
+			return "", nil
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		return string(b), err
+	}
+	out := make([]sqlstore.Migration, len(steps))
+	for i, st := range steps {
+		m := sqlstore.Migration{Version: i + 1, Convert: st.convert}
+		var err error
+		if m.SQL, err = read(st.sql); err != nil {
 			return nil, err
 		}
-		out[i] = sqlstore.Migration{Version: i + 1, SQL: string(b)}
+		if m.After, err = read(st.after); err != nil {
+			return nil, err
+		}
+		out[i] = m
 	}
 	return out, nil
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Option configures Open.
 type Option func(*options) error
@@ -123,7 +140,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if o.keyring == nil {
 		return nil, errors.New("postgres: no keyring: personal data cannot be sealed; pass one with postgres.WithKeyring")
 	}
-	ms, err := migrations()
+	ms, err := migrations(o.keyring)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -147,7 +147,7 @@ func TestCorruptSealedValue(t *testing.T) {
 	if _, err := db.Exec("UPDATE messages SET body = $1", flip(t, db, "SELECT body FROM messages")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Messages().Get(ctx, "wamid.1"); !errors.Is(err, storage.ErrCorrupt) {
+	if _, err := st.Messages().Get(ctx, sqlstoretest.MessageID); !errors.Is(err, storage.ErrCorrupt) {
 		t.Errorf("flipped message body: %v; want ErrCorrupt", err)
 	}
 	if _, err := db.Exec("UPDATE contacts SET name = fields"); err != nil {

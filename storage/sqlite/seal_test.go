@@ -115,7 +115,7 @@ func TestCorruptSealedValue(t *testing.T) {
 		check func() error
 	}{
 		{"flipped byte in a message body", "UPDATE messages SET body = ?", []any{flip(t, db, "SELECT body FROM messages")},
-			func() error { _, err := st.Messages().Get(ctx, "wamid.1"); return err }},
+			func() error { _, err := st.Messages().Get(ctx, sqlstoretest.MessageID); return err }},
 		{"name moved from another contact", "UPDATE contacts SET name = ? WHERE id <> ?", []any{name, oc.ID},
 			func() error { _, err := st.Contacts().Get(ctx, sqlstoretest.Ref); return err }},
 		{"truncated session", "UPDATE sessions SET data = substr(data, 1, 10)", nil,

@@ -21,21 +21,38 @@ import (
 var migrationFiles embed.FS
 
 // migrations lists the schema versions this code knows, oldest first.
-func migrations() ([]sqlstore.Migration, error) {
-	names := []string{"0001_init.sql"}
-	out := make([]sqlstore.Migration, len(names))
-	for i, n := range names {
-		b, err := migrationFiles.ReadFile("migrations/" + n)
-		if err != nil {
+func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
+	steps := []struct {
+		sql, after string
+		convert    func(ctx context.Context, tx *sql.Tx) error
+	}{
+		{sql: "0001_init.sql"},
+		{sql: "0002_message_ids.sql", after: "0002_message_ids_after.sql", convert: sqlstore.ConvertMessageIDs(kr, dialect)},
+	}
+	read := func(name string) (string, error) {
+		if name == "" {
+			return "", nil
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		return string(b), err
+	}
+	out := make([]sqlstore.Migration, len(steps))
+	for i, st := range steps {
+		m := sqlstore.Migration{Version: i + 1, Convert: st.convert}
+		var err error
+		if m.SQL, err = read(st.sql); err != nil {
 			return nil, err
 		}
-		out[i] = sqlstore.Migration{Version: i + 1, SQL: string(b)}
+		if m.After, err = read(st.after); err != nil {
+			return nil, err
+		}
+		out[i] = m
 	}
 	return out, nil
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Option configures Open.
 type Option func(*options) error
@@ -152,7 +169,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: path %q: want the path of a database file", path)
 	}
-	ms, err := migrations()
+	ms, err := migrations(o.keyring)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -176,6 +193,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := sqlstore.Migrate(ctx, w, dialect, ms); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	// Pages a migration freed (secure_delete zeroes them in the log) reach
+	// the database file now rather than at some later checkpoint.
+	if _, err := w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: checkpoint: %w", err)
 	}
 	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
