@@ -431,3 +431,38 @@ func (s *UploadsService) Upload(ctx context.Context, appID, fileName, mimeType s
 	}
 	return out.H, nil
 }
+
+// NewPhoneNumber is a number to add to a WABA.
+type NewPhoneNumber struct {
+	CountryCode  string // calling code without "+", e.g. "1" or "961"
+	PhoneNumber  string // the national number, digits only
+	VerifiedName string // the display name to review
+}
+
+// Create adds a phone number to a WABA and returns its id. It must then
+// be verified (RequestCode, VerifyCode) and registered (Register).
+func (s *PhoneNumbersService) Create(ctx context.Context, wabaID string, n NewPhoneNumber) (string, error) {
+	if err := firstErr(pathID("waba_id", wabaID), required("cc", n.CountryCode), required("phone_number", n.PhoneNumber)); err != nil {
+		return "", fmt.Errorf("whatsapp: create phone number: %w", err)
+	}
+	if digits(n.CountryCode) != n.CountryCode || len(n.CountryCode) > 3 {
+		return "", fmt.Errorf("whatsapp: create phone number: %w", fieldErr("cc", "is not a calling code of 1 to 3 digits"))
+	}
+	if digits(n.PhoneNumber) != n.PhoneNumber {
+		return "", fmt.Errorf("whatsapp: create phone number: %w", fieldErr("phone_number", "has characters other than digits"))
+	}
+	if l := len([]rune(n.VerifiedName)); l < MinDisplayName || l > MaxDisplayName {
+		return "", fmt.Errorf("whatsapp: create phone number: %w", fieldErr("verified_name", "is %d characters; WhatsApp allows %d to %d", l, MinDisplayName, MaxDisplayName))
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	body := map[string]string{"cc": n.CountryCode, "phone_number": n.PhoneNumber, "verified_name": n.VerifiedName}
+	if err := call(ctx, s.c, http.MethodPost, url.PathEscape(wabaID)+"/phone_numbers", body, &out); err != nil {
+		return "", fmt.Errorf("whatsapp: create phone number: %w", err)
+	}
+	if out.ID == "" {
+		return "", errors.New("whatsapp: create phone number: response has no id")
+	}
+	return out.ID, nil
+}

@@ -18,7 +18,7 @@ func TestAccountAgainstFakeAndOpenAPI(t *testing.T) {
 	t.Parallel()
 	srv, c, tp := tappedFake(t)
 	var qr *whatsapp.QRCode
-	var handle string
+	var handle, newPhone string
 	picture := bytes.Repeat([]byte{0xff, 0xd8}, 300)
 	calls := []platformCall{
 		{"profile update", "/{Version}/{Phone-Number-ID}/whatsapp_business_profile", func(ctx context.Context, c *whatsapp.Client) error {
@@ -97,6 +97,18 @@ func TestAccountAgainstFakeAndOpenAPI(t *testing.T) {
 			}
 			return err
 		}},
+		{"create phone number", "/{Version}/{WABA-ID}/phone_numbers", func(ctx context.Context, c *whatsapp.Client) error {
+			var err error
+			newPhone, err = c.PhoneNumbers.Create(ctx, waba, whatsapp.NewPhoneNumber{CountryCode: "961", PhoneNumber: "70123456", VerifiedName: "Newcomer Help Line"})
+			return err
+		}},
+		{"get new phone number", "/{Version}/{Phone-Number-ID}", func(ctx context.Context, c *whatsapp.Client) error {
+			p, err := c.PhoneNumbers.Get(ctx, newPhone)
+			if err == nil && (p.CodeVerificationStatus != "UNVERIFIED" || p.VerifiedName != "Newcomer Help Line") {
+				err = fmt.Errorf("new number %+v", p)
+			}
+			return err
+		}},
 		{"deregister", "/{Version}/{Phone-Number-ID}/deregister", func(ctx context.Context, c *whatsapp.Client) error {
 			return c.PhoneNumbers.Deregister(ctx, fakeLine)
 		}},
@@ -144,6 +156,14 @@ func TestAccountValidation(t *testing.T) {
 		"code":           c.PhoneNumbers.VerifyCode(ctx, fakeLine, "12a456"),
 		"display name":   c.PhoneNumbers.RequestDisplayName(ctx, fakeLine, "A"),
 		"qr code id":     c.QRCodes.Delete(ctx, fakeLine, "short"),
+		"phone cc": func() error {
+			_, err := c.PhoneNumbers.Create(ctx, waba, whatsapp.NewPhoneNumber{CountryCode: "+1", PhoneNumber: "5550100", VerifiedName: "Line"})
+			return err
+		}(),
+		"phone digits": func() error {
+			_, err := c.PhoneNumbers.Create(ctx, waba, whatsapp.NewPhoneNumber{CountryCode: "1", PhoneNumber: "555-0100", VerifiedName: "Line"})
+			return err
+		}(),
 	}
 	_, errs["qr message"] = c.QRCodes.Create(ctx, fakeLine, strings.Repeat("م", 141), "")
 	_, errs["qr format"] = c.QRCodes.Create(ctx, fakeLine, "hi", "GIF")

@@ -300,3 +300,26 @@ func (s *AnalyticsService) Templates(ctx context.Context, wabaID string, q Templ
 	}
 	return out, nil
 }
+
+// CallPoint is the number, duration and cost of calls in one bucket for
+// one combination of direction, country and phone number.
+type CallPoint struct {
+	Start           time.Time `json:"-"`
+	End             time.Time `json:"-"`
+	PhoneNumber     string    `json:"phone_number"`
+	Country         string    `json:"country"`
+	Direction       string    `json:"direction"` // USER_INITIATED, BUSINESS_INITIATED
+	Count           int       `json:"count"`
+	Cost            float64   `json:"cost"`
+	AverageDuration float64   `json:"average_duration"` // seconds
+}
+
+// Calls reads WhatsApp Business Calling analytics, split by direction,
+// country and phone number.
+func (s *AnalyticsService) Calls(ctx context.Context, wabaID string, q AnalyticsQuery) ([]CallPoint, error) {
+	var raw []json.RawMessage
+	if err := s.billing(ctx, "call analytics", "call_analytics", wabaID, q, []string{"DIRECTION", "COUNTRY", "PHONE"}, &raw); err != nil {
+		return nil, err
+	}
+	return decodePoints(raw, func(p *CallPoint, start, end time.Time) { p.Start, p.End = start, end })
+}

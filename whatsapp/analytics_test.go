@@ -75,6 +75,14 @@ func TestAnalyticsAgainstFake(t *testing.T) {
 		t.Errorf("conversations %+v, %v", conv, err)
 	}
 
+	calls, err := c.Analytics.Calls(ctx, waba, whatsapp.AnalyticsQuery{Range: day, Granularity: whatsapp.ByDay})
+	if err != nil || len(calls) != 0 {
+		t.Errorf("calls %+v, %v", calls, err)
+	}
+	if f, _ := url.ParseQuery(tp.last().query); !strings.HasPrefix(f.Get("fields"), "call_analytics.start(") {
+		t.Errorf("call fields %s", f.Get("fields"))
+	}
+
 	id := srv.Templates(waba)[0].ID
 	tpts, err := c.Analytics.Templates(ctx, waba, whatsapp.TemplateAnalyticsQuery{Range: day, TemplateIDs: []string{id}})
 	if err != nil {

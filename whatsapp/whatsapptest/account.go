@@ -46,6 +46,7 @@ func (s *Server) routeAccount() {
 	s.mux.HandleFunc("POST /{version}/{id}/request_code", s.handleRequestCode)
 	s.mux.HandleFunc("POST /{version}/{id}/verify_code", s.handleVerifyCode)
 	s.mux.HandleFunc("POST /{version}/{id}/uploads", s.handleStartUpload)
+	s.mux.HandleFunc("POST /{version}/{id}/phone_numbers", s.handleCreatePhone)
 }
 
 // Profile returns the business profile the fake holds for a number.
@@ -369,6 +370,9 @@ func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 	want := s.acct.codes[id]
 	if want != "" && in.Code == want {
 		delete(s.acct.codes, id)
+		p := s.phones[id]
+		p.CodeVerificationStatus = "VERIFIED"
+		s.phones[id] = p
 	}
 	s.mu.Unlock()
 	if want == "" || in.Code != want {

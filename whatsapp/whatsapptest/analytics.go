@@ -69,14 +69,14 @@ func (s *Server) templateCategory(name string) string {
 func (s *Server) getAnalytics(w http.ResponseWriter, r *http.Request, id string) bool {
 	name, args := fieldArgs(r.URL.Query().Get("fields"))
 	switch name {
-	case "analytics", "pricing_analytics", "conversation_analytics":
+	case "analytics", "pricing_analytics", "conversation_analytics", "call_analytics":
 	default:
 		return false
 	}
 	start, err1 := strconv.ParseInt(args["start"], 10, 64)
 	end, err2 := strconv.ParseInt(args["end"], 10, 64)
 	g := args["granularity"]
-	valid := map[string][]string{"analytics": {"HALF_HOUR", "DAY", "MONTH"}, "pricing_analytics": {"HALF_HOUR", "DAILY", "MONTHLY"}, "conversation_analytics": {"HALF_HOUR", "DAILY", "MONTHLY"}}
+	valid := map[string][]string{"analytics": {"HALF_HOUR", "DAY", "MONTH"}, "pricing_analytics": {"HALF_HOUR", "DAILY", "MONTHLY"}, "conversation_analytics": {"HALF_HOUR", "DAILY", "MONTHLY"}, "call_analytics": {"HALF_HOUR", "DAILY", "MONTHLY"}}
 	if err1 != nil || err2 != nil || end <= start || !slices.Contains(valid[name], g) {
 		writeError(w, *invalid("Field %s needs start, end (Unix seconds, end after start) and a granularity of %s.", name, strings.Join(valid[name], ", ")))
 		return true
@@ -144,6 +144,9 @@ func (s *Server) getAnalytics(w http.ResponseWriter, r *http.Request, id string)
 				{"pricing_type", k.kind}, {"pricing_category", k.cat}, {"volume", sums[k].delivered}, {"cost", 0}})
 		}
 		writeJSON(w, http.StatusOK, obj{{"pricing_analytics", obj{{"data", []obj{{{"data_points", pts}}}}}}, {"id", id}})
+	case "call_analytics":
+		// The fake places no calls.
+		writeJSON(w, http.StatusOK, obj{{"call_analytics", obj{{"data", []obj{{{"data_points", []obj{}}}}}}}, {"id", id}})
 	default:
 		// Conversation-based pricing ended in July 2025: nothing new to count.
 		writeJSON(w, http.StatusOK, obj{{"conversation_analytics", obj{{"data", []obj{{{"data_points", []obj{}}}}}}}, {"id", id}})
