@@ -12,8 +12,31 @@
 //   - Media: Upload (MIME type and size checked against Meta's table),
 //     URL, Download (bounded, SHA-256 checked, a stale URL looked up
 //     again once) and Delete.
-//   - Templates: List (an iterator over pages), Get, Create, Delete.
-//   - PhoneNumbers: Get (quality rating, throughput, messaging limit), List.
+//   - Templates: List (an iterator over pages), Get, Create, Edit, Delete,
+//     and Sync/KeepSynced into a TemplateCache (see Templates below).
+//   - PhoneNumbers: Get (quality rating, throughput, messaging limit), List,
+//     Create; RequestCode and VerifyCode; Register (with the two-step PIN
+//     and an optional data localization region) and Deregister;
+//     SetTwoStepPIN; DisplayNameStatus and RequestDisplayName.
+//   - Groups: Create (asynchronous: the group id arrives by webhook), Get,
+//     List, Update, Delete, Participants, RemoveParticipants, InviteLink,
+//     ResetInviteLink, JoinRequests, ApproveJoinRequests,
+//     RejectJoinRequests.
+//   - Flows: List, Create, UpdateJSON (Meta's validation errors come back),
+//     UpdateMetadata, Get, Preview, Assets, Publish, Deprecate, Delete,
+//     SetPublicKey and PublicKey for the data-exchange endpoint's key.
+//   - Profile: Get and Update the business profile (about, address,
+//     description, email, websites, vertical, picture).
+//   - Uploads: resumable upload sessions, whose handle sets the profile
+//     picture.
+//   - QRCodes: Create (with a PNG or SVG image), Get, List, Update, Delete.
+//   - Analytics: Messaging (sent, delivered), Pricing (volume and cost by
+//     category, type, country and number), Conversations (the old model),
+//     Calls and Templates (sent, delivered, read, clicks), each over a
+//     TimeRange by day, half hour or month.
+//
+// WithAppSecretProof adds appsecret_proof to every call, for apps that
+// require it.
 //
 // NewRequest and Do reach endpoints the services do not model, with the
 // same authentication, error decoding and retries.
@@ -28,8 +51,9 @@
 // Audio (Voice for voice notes), Video, Document, Sticker, TemplateMessage,
 // Buttons, List, Flow, CTAURL, LocationRequest, Reaction, Location and
 // Contacts. Each embeds an Envelope naming the recipient (To, a phone
-// number, or Recipient, a business-scoped user id), the message it replies
-// to, and callback data echoed in status webhooks.
+// number; Recipient, a business-scoped user id; or Group, a group the
+// business created), the message it replies to, and callback data echoed
+// in status webhooks.
 //
 // Send validates a message against WhatsApp's content limits before any
 // HTTP call: text 4096 characters, three reply buttons with titles of 20,
@@ -94,6 +118,41 @@
 // call, when the person's last message (from the caller's WindowSource) is
 // 24 hours old or more; templates are always allowed. If the WindowSource
 // fails, the send fails: the channel never assumes the window is open.
+//
+// # Groups and moderation
+//
+// A business number can create groups and post to them (Envelope.Group;
+// Meta applies no customer service window to groups, and the fake refuses
+// interactive messages there). GroupModerator runs a moderated group: its
+// Middleware sends members' messages in the group (GroupOf reads the group
+// of a chat.Message) to a questions handler, such as the human queue, with
+// a Replier that answers in the group quoting the question; Answer and
+// Alert post the moderator's answers and alerts to everyone. Package
+// webhook reads the group_* webhook fields as GroupUpdate values.
+//
+// # Flows data exchange
+//
+// FlowEndpoint is the http.Handler of a WhatsApp Flows endpoint. It checks
+// X-Hub-Signature-256 with the app secret before anything else (a missing
+// or wrong one answers 432), unwraps the AES key with RSA-OAEP (SHA-256)
+// and the private key (LoadFlowPrivateKey reads unencrypted PKCS#1 or
+// PKCS#8 PEM), decrypts the request with AES-GCM and the given IV, and
+// answers with the same key and the IV with every bit flipped, base64. A
+// request the key cannot open answers 421, so the WhatsApp client fetches
+// the public key again; a handler returning ErrFlowTokenInvalid answers
+// 427; the health check ping is answered without the handler, and error
+// notifications are acknowledged. whatsapptest.NewFlowCall encrypts
+// requests as the WhatsApp client does.
+//
+// # Templates
+//
+// A TemplateCache holds a WABA's templates and their states. Sync fills it
+// from the list endpoint; Apply records the status, quality and category
+// changes that Meta announces by webhook (webhook.TemplateChangeOf converts
+// them). A client built WithTemplateCache refuses, before any HTTP call, a
+// template the cache knows to be paused, rejected or otherwise not
+// approved, with a *TemplateStateError that names the template, its
+// language and its state, and matches ErrTemplate.
 //
 // Package whatsapptest is a fake Graph API for tests of all of this.
 package whatsapp

@@ -28,7 +28,23 @@
 //     (X-Hub-Signature-256 under the app secret) to a webhook URL, with
 //     payloads shaped like Meta's and non-ASCII escaped as Meta does;
 //     WithStatusWebhooks sends sent/delivered statuses for every accepted
-//     message, so a whole line can run against the fake.
+//     message, so a whole line can run against the fake;
+//   - it holds groups (Groups, GroupByRequest, JoinGroup for a person
+//     opening the invite link): invite links, participants, join requests
+//     and sends with recipient_type group (no window or pair limit there,
+//     interactive messages refused with 131009);
+//   - it keeps business profiles, QR codes, resumable uploads, number
+//     registration (PIN mismatch 133005, 10 registrations in 72 h then
+//     133016), verification codes (VerificationCode; a wrong one is 136025),
+//     display name requests and new numbers;
+//   - it keeps flows (draft, published, deprecated; uploaded JSON is
+//     reviewed and a flow with errors cannot be published: 139001) and the
+//     flows public key; NewFlowCall encrypts a request to a Flows
+//     data-exchange endpoint as the WhatsApp client does;
+//   - template edits send the template back to review, and
+//     TemplateStatusPayload builds the status webhook Meta would send;
+//   - analytics are counted from the messages it accepted;
+//   - WithAppSecret makes it require appsecret_proof.
 //
 // Client returns an *http.Client that reaches the server in process. It is
 // faster than the network and works inside testing/synctest bubbles, where
