@@ -29,7 +29,7 @@ func TestTenThousandAgainstFake(t *testing.T) {
 	const throughput = 80
 	n := 10_000
 	if raceEnabled {
-		n = 2_000 // the same campaign, smaller, to keep -race runs short
+		n = 1_500 // the same campaign, smaller, to keep -race runs short
 	}
 	killAt := int64(n / 2)
 	srv := whatsapptest.NewServer(whatsapptest.WithThroughput(throughput))

@@ -36,7 +36,7 @@ func TestKilledProcessResumes(t *testing.T) {
 	}
 	n := 3_000
 	if raceEnabled {
-		n = 1_000
+		n = 600
 	}
 	srv := whatsapptest.NewServer(whatsapptest.WithThroughput(1000))
 	defer srv.Close()
