@@ -36,7 +36,7 @@ func (f StatusHandlerFunc) HandleStatus(ctx context.Context, s *Status) error { 
 //		if err := record.HandleStatus(ctx, s); err != nil {
 //			return err
 //		}
-//		return campaigns.Progress(ctx, s)
+//		return campaigns.HandleStatus(ctx, s) // a broadcast.Runner
 //	})
 func RecordStatus(msgs storage.Messages) StatusHandler {
 	return StatusHandlerFunc(func(ctx context.Context, s *Status) error {
