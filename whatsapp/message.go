@@ -11,7 +11,8 @@ import (
 
 // Message is one message the Cloud API can send: Text, Image, Audio, Video,
 // Document, Sticker, TemplateMessage, Buttons, List, Flow, CTAURL,
-// LocationRequest, Reaction, Location or Contacts. The set is closed; each
+// LocationRequest, Product, ProductList, Catalog, Reaction, Location or
+// Contacts. The set is closed; each
 // type knows its own JSON "type". Every type embeds an Envelope that says
 // who receives it and how.
 type Message interface {
@@ -523,11 +524,13 @@ type wireBody struct {
 }
 
 type wireAction struct {
-	Name       string          `json:"name,omitempty"`
-	Button     string          `json:"button,omitempty"`
-	Buttons    []wireButton    `json:"buttons,omitempty"`
-	Sections   []wireSection   `json:"sections,omitempty"`
-	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Name              string          `json:"name,omitempty"`
+	CatalogID         string          `json:"catalog_id,omitempty"`
+	ProductRetailerID string          `json:"product_retailer_id,omitempty"`
+	Button            string          `json:"button,omitempty"`
+	Buttons           []wireButton    `json:"buttons,omitempty"`
+	Sections          []wireSection   `json:"sections,omitempty"`
+	Parameters        json.RawMessage `json:"parameters,omitempty"`
 }
 
 type wireButton struct {
@@ -541,8 +544,13 @@ type wireReply struct {
 }
 
 type wireSection struct {
-	Title string    `json:"title,omitempty"`
-	Rows  []wireRow `json:"rows"`
+	Title        string            `json:"title,omitempty"`
+	Rows         []wireRow         `json:"rows,omitempty"`
+	ProductItems []wireProductItem `json:"product_items,omitempty"`
+}
+
+type wireProductItem struct {
+	ProductRetailerID string `json:"product_retailer_id"`
 }
 
 type wireRow struct {
@@ -768,4 +776,7 @@ var (
 	_ Message = Flow{}
 	_ Message = CTAURL{}
 	_ Message = LocationRequest{}
+	_ Message = Product{}
+	_ Message = ProductList{}
+	_ Message = Catalog{}
 )

@@ -78,7 +78,9 @@ type inMessage struct {
 		Body   *inText `json:"body"`
 		Footer *inText `json:"footer"`
 		Action struct {
-			Name    string `json:"name"`
+			Name              string `json:"name"`
+			CatalogID         string `json:"catalog_id"`
+			ProductRetailerID string `json:"product_retailer_id"`
 			Button  string `json:"button"`
 			Buttons []struct {
 				Type  string `json:"type"`
@@ -94,6 +96,9 @@ type inMessage struct {
 					Title       string `json:"title"`
 					Description string `json:"description"`
 				} `json:"rows"`
+				ProductItems []struct {
+					ProductRetailerID string `json:"product_retailer_id"`
+				} `json:"product_items"`
 			} `json:"sections"`
 			Parameters json.RawMessage `json:"parameters"`
 		} `json:"action"`
@@ -233,7 +238,7 @@ func (m *inMessage) checkInteractive() *Fault {
 			return f
 		}
 	}
-	if body == "" {
+	if body == "" && in.Type != "product" {
 		return missing("interactive['body']['text']")
 	}
 	a := in.Action
@@ -293,6 +298,42 @@ func (m *inMessage) checkInteractive() *Fault {
 		}
 		if in.Type != "location_request_message" && len(a.Parameters) == 0 {
 			return missing("interactive['action']['parameters']")
+		}
+	case "product", "product_list":
+		if x := tooLong("interactive['body']['text']", body, whatsapp.MaxInteractiveBody); x != nil {
+			return x
+		}
+		if a.CatalogID == "" {
+			return missing("interactive['action']['catalog_id']")
+		}
+		if in.Type == "product" {
+			if a.ProductRetailerID == "" {
+				return missing("interactive['action']['product_retailer_id']")
+			}
+			return nil
+		}
+		if in.Header == nil || in.Header.Type != "text" || in.Header.Text == "" {
+			return missing("interactive['header']['text']")
+		}
+		if len(a.Sections) == 0 || len(a.Sections) > whatsapp.MaxProductSections {
+			return invalid("Param interactive['action']['sections'] must have between 1 and %d items.", whatsapp.MaxProductSections)
+		}
+		items := 0
+		for i, s := range a.Sections {
+			if s.Title == "" || len(s.ProductItems) == 0 {
+				return missing(fmt.Sprintf("interactive['action']['sections'][%d]['title'] and ['product_items']", i))
+			}
+			items += len(s.ProductItems)
+		}
+		if items > whatsapp.MaxProductItems {
+			return invalid("Total product count exceeds max allowed count: %d.", whatsapp.MaxProductItems)
+		}
+	case "catalog_message":
+		if x := tooLong("interactive['body']['text']", body, whatsapp.MaxInteractiveBody); x != nil {
+			return x
+		}
+		if a.Name != "catalog_message" {
+			return invalid("Param interactive['action']['name'] must be catalog_message.")
 		}
 	default:
 		return invalid("Interactive type %q is not supported.", in.Type)
