@@ -81,8 +81,8 @@ type inMessage struct {
 			Name              string `json:"name"`
 			CatalogID         string `json:"catalog_id"`
 			ProductRetailerID string `json:"product_retailer_id"`
-			Button  string `json:"button"`
-			Buttons []struct {
+			Button            string `json:"button"`
+			Buttons           []struct {
 				Type  string `json:"type"`
 				Reply struct {
 					ID    string `json:"id"`
