@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,4 +153,81 @@ func TestPurgeInChunks(t *testing.T) {
 	if err != nil || !res.Fresh[0] || !res.Fresh[2] {
 		t.Fatalf("put after purge: %v, %v", res.Fresh, err)
 	}
+}
+
+// TestStatsScansNoItems checks that Stats reads the live states from the
+// partial index alone and the acked items from their counter: a health
+// check must not scan the items kept for deduplication.
+func TestStatsScansNoItems(t *testing.T) {
+	t.Parallel()
+	st := openTemp(t)
+	db := raw(t, st.Path())
+	rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT state, COUNT(*) FROM inbox WHERE state IN (0, 1, 2) GROUP BY state
+UNION ALL SELECT 3, COALESCE(SUM(n), 0) FROM inbox_acked`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "; ")
+	if !strings.Contains(joined, "COVERING INDEX inbox_live") || strings.Contains(joined, "SCAN inbox;") || strings.HasSuffix(joined, "SCAN inbox") {
+		t.Fatalf("stats plan: %s", joined)
+	}
+}
+
+// TestStatsCountsAcked follows the acked count through every way an item
+// enters or leaves that state: ack, batch ack, erasure, purge.
+func TestStatsCountsAcked(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openTemp(t)
+	in := st.Inbox()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	ref := storage.ContactRef{Channel: "whatsapp", Identifier: "4915100000009"}
+	items := []storage.InboxItem{
+		{Key: "a", Partition: "p1", Payload: []byte("1")},
+		{Key: "b", Partition: "p2", Payload: []byte("2")},
+		{Key: "c", Partition: "p3", Payload: []byte("3")},
+		{Key: "d", Partition: storage.PartitionOf(ref), Payload: []byte("4")},
+	}
+	if _, err := in.Put(ctx, items, now); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := in.Claim(ctx, "w", 2, time.Minute, now)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("claim: %d, %v", len(cs), err)
+	}
+	if err := in.Ack(ctx, "w", cs[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.(sqlstore.BatchAcker).AckBatch(ctx, "w", []int64{cs[1].Seq}); err != nil {
+		t.Fatal(err)
+	}
+	want := func(s storage.InboxStats) {
+		t.Helper()
+		if got, err := in.Stats(ctx); err != nil || got != s {
+			t.Fatalf("stats = %+v, %v; want %+v", got, err, s)
+		}
+	}
+	want(storage.InboxStats{Pending: 2, Done: 2})
+	if err := st.Erase(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	want(storage.InboxStats{Pending: 1, Done: 3})
+	if _, err := in.Put(ctx, items, now.Add(time.Hour)); err != nil { // duplicates change nothing
+		t.Fatal(err)
+	}
+	want(storage.InboxStats{Pending: 1, Done: 3})
+	if n, err := in.Purge(ctx, now.Add(time.Minute)); err != nil || n != 3 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	want(storage.InboxStats{Pending: 1})
 }

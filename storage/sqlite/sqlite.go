@@ -28,6 +28,7 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 	}{
 		{sql: "0001_init.sql"},
 		{sql: "0002_message_ids.sql", after: "0002_message_ids_after.sql", convert: sqlstore.ConvertMessageIDs(kr, dialect)},
+		{sql: "0003_inbox_stats.sql"},
 	}
 	read := func(name string) (string, error) {
 		if name == "" {
@@ -52,7 +53,7 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Option configures Open.
 type Option func(*options) error

@@ -195,7 +195,8 @@ var ErasedMessageID = wamid("4915187654321", "3EB0AAAAAAAAAAAAAAAA")
 
 // PopulateV1 writes, through SQL, rows as schema version 1 kept them (message
 // ids in the clear) into db, whose schema is at version 1: a message of Ref,
-// a broadcast recipient with a message id, and an erased one. numbered
+// a broadcast recipient with a message id, an erased one, and two acked
+// inbox items. numbered
 // selects $1 placeholders.
 func PopulateV1(t testing.TB, db *sql.DB, kr storage.Keyring, numbered bool) {
 	t.Helper()
@@ -244,6 +245,8 @@ VALUES (?, ?, ?, 'in', 'text', ?, '', '', '', 0, 0, ?)`, []any{MessageID, subj,
 VALUES ('b1', 1, ?, ?, NULL, 'sent', ?, '', 1, 0)`, []any{subj, box.Seal(ref, seal.AAD("recipients", "ref", "b1/1")), RecipientMessageID}},
 		{`INSERT INTO recipients (broadcast, seq, subject, ref, params, state, message_id, reason, attempts, updated_at)
 VALUES ('b1', 2, NULL, NULL, NULL, 'sent', ?, '', 1, 0)`, []any{ErasedMessageID}},
+		{"INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state) VALUES (1, ?, NULL, NULL, 0, 0, 3)", []any{[]byte("acked key 1")}},
+		{"INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state) VALUES (2, ?, NULL, NULL, 0, 0, 3)", []any{[]byte("acked key 2")}},
 	}
 	for _, st := range steps {
 		if _, err := db.ExecContext(ctx, bind(st.q), st.args...); err != nil {
@@ -272,6 +275,9 @@ func CheckV1Converted(t testing.TB, st storage.Store, db *sql.DB) {
 	r, err = st.Broadcasts().ByMessage(ctx, ErasedMessageID)
 	if err != nil || r.Seq != 2 || r.MessageID != "" {
 		t.Fatalf("erased recipient after migration: seq %d, %v", r.Seq, err)
+	}
+	if s, err := st.Inbox().Stats(ctx); err != nil || s != (storage.InboxStats{Done: 2}) {
+		t.Errorf("inbox stats after migration: %+v, %v; want 2 done", s, err)
 	}
 	for what, q := range map[string]string{
 		"messages without hash or sealed id": "SELECT COUNT(*) FROM messages WHERE id_hash IS NULL OR id_sealed IS NULL",
