@@ -23,7 +23,8 @@
 //     ResetInviteLink, JoinRequests, ApproveJoinRequests,
 //     RejectJoinRequests.
 //   - Flows: List, Create, UpdateJSON (Meta's validation errors come back),
-//     UpdateMetadata, Get, Preview, Assets, Publish, Deprecate, Delete,
+//     UpdateMetadata, Get, Preview, Assets, Metrics (endpoint health),
+//     Publish, Deprecate, Delete,
 //     SetPublicKey and PublicKey for the data-exchange endpoint's key.
 //   - Profile: Get and Update the business profile (about, address,
 //     description, email, websites, vertical, picture).

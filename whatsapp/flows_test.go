@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/impactchat/impactchat/whatsapp"
 )
@@ -79,6 +80,17 @@ func TestFlowsAgainstFakeAndOpenAPI(t *testing.T) {
 			}
 			return nil
 		}},
+		{"metrics", "/{Version}/{Flow-ID}", func(ctx context.Context, c *whatsapp.Client) error {
+			day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+			pts, err := c.Flows.Metrics(ctx, id, whatsapp.FlowMetricRequestCount, "DAY", whatsapp.TimeRange{Start: day, End: day.AddDate(0, 0, 1)})
+			if err == nil && (len(pts) != 1 || pts[0].Time.IsZero() || len(pts[0].Values) != 1) {
+				err = fmt.Errorf("metrics %+v", pts)
+			}
+			if q := tp.last().query; err == nil && !strings.Contains(q, "since%282026-11-20%29.until%282026-11-21%29") {
+				err = fmt.Errorf("metrics query %s", q)
+			}
+			return err
+		}},
 		{"list", "/{Version}/{WABA-ID}/flows", func(ctx context.Context, c *whatsapp.Client) error {
 			for f, err := range c.Flows.List(ctx, waba) {
 				if err != nil {
@@ -145,6 +157,8 @@ func TestFlowsValidation(t *testing.T) {
 	_, errs["empty json"] = c.Flows.UpdateJSON(ctx, "1", nil)
 	errs["nothing to update"] = c.Flows.UpdateMetadata(ctx, "1", whatsapp.FlowMetadata{})
 	errs["no key"] = c.Flows.SetPublicKey(ctx, fakeLine, nil)
+	_, errs["metric name"] = c.Flows.Metrics(ctx, "1", "HAPPINESS", "DAY", whatsapp.TimeRange{Start: time.Now(), End: time.Now().Add(time.Hour)})
+	_, errs["metric granularity"] = c.Flows.Metrics(ctx, "1", whatsapp.FlowMetricLatency, "WEEK", whatsapp.TimeRange{Start: time.Now(), End: time.Now().Add(time.Hour)})
 	for name, err := range errs {
 		if !errors.Is(err, whatsapp.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)

@@ -236,7 +236,12 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request, id string) bool
 	var out obj
 	if f != nil {
 		fields := r.URL.Query().Get("fields")
-		if strings.HasPrefix(fields, "preview") {
+		if strings.HasPrefix(fields, "metric.") {
+			// The fake's endpoint is never called by WhatsApp: one empty day.
+			_, args := fieldArgs(fields)
+			out = obj{{"id", id}, {"metric", obj{{"granularity", args["granularity"]}, {"name", args["name"]},
+				{"data_points", []obj{{{"timestamp", args["since"] + "T08:00:00+0000"}, {"data", []obj{{{"key", "value"}, {"value", 0}}}}}}}}}}
+		} else if strings.HasPrefix(fields, "preview") {
 			out = obj{{"preview", obj{{"preview_url", "https://business.facebook.com/wa/manage/flows/" + id + "/preview/?token=fake"},
 				{"expires_at", s.now().Add(30 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05-0700")}}}, {"id", id}}
 		} else {
