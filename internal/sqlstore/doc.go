@@ -9,7 +9,9 @@
 // storage.PartitionOf(ref). Identifiers, names, contact fields, message
 // bodies, session data, inbox payloads, ticket notes and broadcast
 // parameters are sealed with AES-256-GCM under that key, bound to the table,
-// field and record they belong to. Store.Erase deletes the data key and the
+// field and record they belong to. Message ids (a WhatsApp message id can
+// encode the phone number) are stored as a keyed hash for lookups and
+// sealed for reads. Store.Erase deletes the data key and the
 // content in one transaction, leaving the consent tombstone.
 //
 // Beyond storage.Store, a Store offers [BatchAcker] on its inbox (acking a
@@ -17,6 +19,7 @@
 // of contacts) and [Store.Rewrap] (moving data keys to the current master
 // key after a rotation).
 //
-// Migrations are versioned SQL scripts supplied by each backend; [Migrate]
+// Migrations are versioned SQL scripts supplied by each backend, with an
+// optional Go step for conversions that need the keyring; [Migrate]
 // applies the missing ones and refuses a database newer than the code.
 package sqlstore

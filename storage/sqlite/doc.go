@@ -11,16 +11,20 @@
 // their content. Open refuses to run without a keyring, and refuses a file
 // whose schema is newer than this code (storage.ErrSchemaTooNew).
 //
-// Writes go through one connection, in order, with their statements
-// prepared once; inbox claims and acks that arrive while it is busy are
-// run together in one transaction (group commit). Reads use a small pool
-// beside it, which WAL lets run while a write is in progress. One process should own a file at a time: for
-// several replicas of a line, use storage/postgres.
+// Writes go through one connection, with their statements prepared once.
+// Writes that arrive while it is busy (inbox puts, message records, session
+// saves, claims, acks...) are run together in one transaction with one
+// commit and one sync to the disk (group commit), each caller's work in its
+// own savepoint, so that one caller's failure undoes only its own work; a
+// write to an idle store commits at once. Reads use a small pool beside it,
+// which WAL lets run while a write is in progress. One process should own a
+// file at a time: for several replicas of a line, use storage/postgres.
 //
 // Committed writes survive a power cut by default (synchronous=FULL);
 // [WithSynchronous]("normal") trades that for speed, still surviving an
 // application crash. Inbox leases and acks are always written the faster
 // way: a power cut may undo one, and the event is then handled again, as
-// the inbox allows; the next durable write makes them durable too. Deleted content is overwritten in place
-// (secure_delete), so freed pages keep no sealed leftovers either.
+// the inbox allows; the next durable write makes them durable too.
+// Deleted content is overwritten in place (secure_delete), so freed pages
+// keep no sealed leftovers either.
 package sqlite
