@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/impactchat/impactchat/internal/redact"
 )
@@ -211,6 +212,27 @@ type TemplateMessage struct {
 	// Buttons fill dynamic buttons (quick-reply payloads, URL suffixes,
 	// coupon codes).
 	Buttons []TemplateButton
+	// OfferExpires is the end of a limited-time offer, for templates with a
+	// limited_time_offer component (shown as a countdown).
+	OfferExpires time.Time
+	// Cards fill the cards of a carousel template, in order (up to 10).
+	Cards []TemplateCard
+}
+
+// TemplateCard fills one card of a carousel template: its media header
+// (one image or video parameter), body parameters and dynamic buttons.
+type TemplateCard struct {
+	Header  Param
+	Body    []Param
+	Buttons []TemplateButton
+}
+
+// LocationParam is a location header parameter.
+type LocationParam struct {
+	Latitude  float64
+	Longitude float64
+	Name      string
+	Address   string
 }
 
 // Param is one template parameter. Set exactly one of Text, Currency,
@@ -224,6 +246,7 @@ type Param struct {
 	Image    *MediaRef
 	Video    *MediaRef
 	Document *DocumentRef
+	Location *LocationParam // header only
 }
 
 // DocumentRef is a document given to a template header.
@@ -476,7 +499,17 @@ type wireComponent struct {
 	Type       string      `json:"type"`
 	SubType    string      `json:"sub_type,omitempty"`
 	Index      string      `json:"index,omitempty"`
-	Parameters []wireParam `json:"parameters"`
+	Parameters []wireParam `json:"parameters,omitempty"`
+	Cards      []wireCard  `json:"cards,omitempty"`
+}
+
+type wireCard struct {
+	CardIndex  int             `json:"card_index"`
+	Components []wireComponent `json:"components"`
+}
+
+type wireOffer struct {
+	ExpirationTimeMS int64 `json:"expiration_time_ms"`
 }
 
 type wireParam struct {
@@ -490,6 +523,8 @@ type wireParam struct {
 	Image         *wireMedia     `json:"image,omitempty"`
 	Video         *wireMedia     `json:"video,omitempty"`
 	Document      *wireMedia     `json:"document,omitempty"`
+	Location      *wireLocation  `json:"location,omitempty"`
+	Offer         *wireOffer     `json:"limited_time_offer,omitempty"`
 	Action        map[string]any `json:"action,omitempty"`
 }
 
@@ -647,6 +682,8 @@ func (p Param) wire() wireParam {
 	case p.Document != nil:
 		wp.Type, wp.Document = "document", p.Document.MediaRef.wire()
 		wp.Document.Filename = p.Document.Filename
+	case p.Location != nil:
+		wp.Type, wp.Location = "location", &wireLocation{Latitude: p.Location.Latitude, Longitude: p.Location.Longitude, Name: p.Location.Name, Address: p.Location.Address}
 	default:
 		wp.Type, wp.Text = "text", p.Text
 	}
@@ -669,7 +706,33 @@ func (m TemplateMessage) fill(w *wireMessage) {
 		}
 		t.Components = append(t.Components, c)
 	}
-	for _, b := range m.Buttons {
+	if !m.OfferExpires.IsZero() {
+		t.Components = append(t.Components, wireComponent{Type: "limited_time_offer",
+			Parameters: []wireParam{{Type: "limited_time_offer", Offer: &wireOffer{ExpirationTimeMS: m.OfferExpires.UnixMilli()}}}})
+	}
+	t.Components = append(t.Components, buttonComponents(m.Buttons)...)
+	if len(m.Cards) > 0 {
+		c := wireComponent{Type: "carousel"}
+		for i, card := range m.Cards {
+			wc := wireCard{CardIndex: i, Components: []wireComponent{{Type: "header", Parameters: []wireParam{card.Header.wire()}}}}
+			if len(card.Body) > 0 {
+				body := wireComponent{Type: "body"}
+				for _, p := range card.Body {
+					body.Parameters = append(body.Parameters, p.wire())
+				}
+				wc.Components = append(wc.Components, body)
+			}
+			wc.Components = append(wc.Components, buttonComponents(card.Buttons)...)
+			c.Cards = append(c.Cards, wc)
+		}
+		t.Components = append(t.Components, c)
+	}
+	w.Template = t
+}
+
+func buttonComponents(bs []TemplateButton) []wireComponent {
+	var out []wireComponent
+	for _, b := range bs {
 		c := wireComponent{Type: "button", SubType: b.SubType, Index: strconv.Itoa(b.Index)}
 		switch b.SubType {
 		case ButtonQuickReply:
@@ -679,9 +742,9 @@ func (m TemplateMessage) fill(w *wireMessage) {
 		default:
 			c.Parameters = []wireParam{{Type: "text", Text: b.Text}}
 		}
-		t.Components = append(t.Components, c)
+		out = append(out, c)
 	}
-	w.Template = t
+	return out
 }
 
 func (h *Header) wire() *wireHeader {

@@ -186,7 +186,22 @@ func correctSpec(doc *openapi3.T) error {
 		}
 	}
 
-	// 13. Audio voice messages ("voice": true) are newer than v23.0. The
+	// 13. Carousel and limited-time-offer components, which Meta documents
+	// for marketing templates, are missing from the component type enum,
+	// and with them the carousel's cards; the limited_time_offer parameter
+	// type is missing too.
+	tc := schema(doc, "TemplateComponent")
+	tc.Properties["type"].Value.Enum = append(tc.Properties["type"].Value.Enum, "carousel", "limited_time_offer")
+	tc.Properties["cards"] = openapi3.NewSchemaRef("", openapi3.NewArraySchema().WithMaxItems(10).WithItems(&openapi3.Schema{
+		Type: &openapi3.Types{"object"}, Required: []string{"card_index", "components"},
+		Properties: openapi3.Schemas{
+			"card_index": openapi3.NewSchemaRef("", openapi3.NewIntegerSchema().WithMin(0).WithMax(9)),
+			"components": openapi3.NewSchemaRef("", openapi3.NewArraySchema().WithItems(tc)),
+		}}))
+	po := schema(doc, "ParameterObject")
+	po.Properties["type"].Value.Enum = append(po.Properties["type"].Value.Enum, "limited_time_offer", "location")
+
+	// 14. Audio voice messages ("voice": true) are newer than v23.0. The
 	// media object does not forbid extra properties, so nothing to correct.
 	return nil
 }

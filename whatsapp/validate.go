@@ -33,6 +33,7 @@ const (
 	MaxTemplateName      = 512
 	MaxCallbackData      = 512
 	MaxTemplateButtonIdx = 9
+	MaxCarouselCards     = 10
 )
 
 var templateNameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -181,13 +182,13 @@ func ValidateTemplateName(name string) error {
 
 func (p Param) validate(field string, named bool) error {
 	n := 0
-	for _, set := range []bool{p.Currency != nil, p.DateTime != nil, p.Image != nil, p.Video != nil, p.Document != nil} {
+	for _, set := range []bool{p.Currency != nil, p.DateTime != nil, p.Image != nil, p.Video != nil, p.Document != nil, p.Location != nil} {
 		if set {
 			n++
 		}
 	}
 	if n > 1 || (n == 1 && p.Text != "") {
-		return fieldErr(field, "sets more than one value; set one of text, currency, date_time, image, video, document")
+		return fieldErr(field, "sets more than one value; set one of text, currency, date_time, image, video, document, location")
 	}
 	if n == 0 && p.Text == "" {
 		return fieldErr(field, "has no value")
@@ -214,6 +215,10 @@ func (p Param) validate(field string, named bool) error {
 		return p.Video.validate(field + ".video")
 	case p.Document != nil:
 		return p.Document.MediaRef.validate(field + ".document")
+	case p.Location != nil:
+		if p.Location.Latitude < -90 || p.Location.Latitude > 90 || p.Location.Longitude < -180 || p.Location.Longitude > 180 {
+			return fieldErr(field+".location", "is not a latitude in -90..90 and a longitude in -180..180")
+		}
 	}
 	return nil
 }
@@ -253,13 +258,41 @@ func (m TemplateMessage) Validate() error {
 		if err := p.validate(f, named); err != nil {
 			return err
 		}
-		if p.Image != nil || p.Video != nil || p.Document != nil {
-			return fieldErr(f, "is media; body parameters are text, currency or date_time")
+		if p.Image != nil || p.Video != nil || p.Document != nil || p.Location != nil {
+			return fieldErr(f, "is media or a location; body parameters are text, currency or date_time")
 		}
 	}
+	if err := validateButtons("template.buttons", m.Buttons); err != nil {
+		return err
+	}
+	if len(m.Cards) > MaxCarouselCards {
+		return fieldErr("template.carousel.cards", "has %d cards; WhatsApp allows %d", len(m.Cards), MaxCarouselCards)
+	}
+	for i, c := range m.Cards {
+		f := fmt.Sprintf("template.carousel.cards[%d]", i)
+		if c.Header.Image == nil && c.Header.Video == nil {
+			return fieldErr(f+".header", "is not an image or a video; a carousel card's header is one of them")
+		}
+		if err := c.Header.validate(f+".header", false); err != nil {
+			return err
+		}
+		for j, p := range c.Body {
+			if err := p.validate(fmt.Sprintf("%s.body.parameters[%d]", f, j), p.Name != ""); err != nil {
+				return err
+			}
+		}
+		if err := validateButtons(f+".buttons", c.Buttons); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateButtons checks the dynamic buttons of a template or card.
+func validateButtons(field string, bs []TemplateButton) error {
 	seen := map[int]bool{}
-	for i, b := range m.Buttons {
-		f := fmt.Sprintf("template.buttons[%d]", i)
+	for i, b := range bs {
+		f := fmt.Sprintf("%s[%d]", field, i)
 		if b.Index < 0 || b.Index > MaxTemplateButtonIdx {
 			return fieldErr(f+".index", "%d is outside 0..%d", b.Index, MaxTemplateButtonIdx)
 		}
