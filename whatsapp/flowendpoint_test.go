@@ -358,3 +358,21 @@ func ExampleNewFlowEndpoint() {
 	fmt.Println(resp.StatusCode, string(answer))
 	// Output: 200 {"screen":"SLOTS","data":{"slots":["09:00","11:30"]}}
 }
+
+func TestFlowEndpointPassesErrorNotices(t *testing.T) {
+	t.Parallel()
+	k, _ := testFlowKeys(t)
+	var notices []whatsapp.FlowErrorNotice
+	e, err := whatsapp.NewFlowEndpoint(k, flowSecret, bookingFlow(&notices))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, _ := whatsapptest.NewFlowCall(&k.PublicKey, flowSecret, whatsapp.FlowRequest{Version: "3.0", Action: "data_exchange",
+		FlowToken: "tok", Data: json.RawMessage(`{"error":"INVALID_SCREEN_TRANSITION","error_message":"no such screen"}`)})
+	if rec := callFlow(t, e, call); rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if len(notices) != 1 || notices[0].Error != "INVALID_SCREEN_TRANSITION" {
+		t.Errorf("notices %+v", notices)
+	}
+}
