@@ -30,7 +30,9 @@ type SendResult struct {
 
 // LogValue implements slog.LogValuer without the recipient.
 func (r *SendResult) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("message_id", r.MessageID), slog.String("wa_id", redact.Identifier(r.WAID)))
+	// A message id is base64 that can hold the recipient's number: log its
+	// fingerprint only.
+	return slog.GroupValue(slog.String("message_id", redact.MessageID(r.MessageID)), slog.String("wa_id", redact.Identifier(r.WAID)))
 }
 
 type sendResponse struct {

@@ -60,9 +60,16 @@ func contactKey(id string) string {
 }
 
 // GroupOf returns the id of the group a chat message was written in, or ""
-// for a one-to-one message. It reads the message's Raw JSON.
+// for a one-to-one message: Message.Group, or the group_id in its Raw JSON
+// for messages built without it.
 func GroupOf(m *chat.Message) string {
-	if m == nil || len(m.Raw) == 0 || m.From.Channel != chat.ChannelWhatsApp {
+	if m == nil || m.From.Channel != chat.ChannelWhatsApp {
+		return ""
+	}
+	if m.Group != "" {
+		return m.Group
+	}
+	if len(m.Raw) == 0 {
 		return ""
 	}
 	var g struct {
