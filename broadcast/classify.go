@@ -29,6 +29,7 @@ const (
 	Fatal
 )
 
+// String names the action, for logs and progress reports.
 func (a Action) String() string {
 	switch a {
 	case Retry:

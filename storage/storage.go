@@ -38,6 +38,7 @@ type FieldError struct {
 	Problem string
 }
 
+// Error says which field is wrong and why.
 func (e *FieldError) Error() string { return fmt.Sprintf("storage: %s %s", e.Field, e.Problem) }
 
 // Is makes a FieldError match ErrInvalid.

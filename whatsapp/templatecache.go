@@ -123,6 +123,7 @@ type TemplateStateError struct {
 	Reason         string
 }
 
+// Error names the template, its language and its state.
 func (e *TemplateStateError) Error() string {
 	s := fmt.Sprintf("whatsapp: template %q (%s) is %s; only APPROVED templates can be sent", e.Name, e.Language, e.Status)
 	if e.Reason != "" {

@@ -17,6 +17,7 @@ type Problem struct {
 	Reason string // e.g. `state "deleted" is not a delivery state`
 }
 
+// String gives the problem's path and reason, never content.
 func (p Problem) String() string { return p.Path + ": " + p.Reason }
 
 // Changes yields every change of every entry, in order.
