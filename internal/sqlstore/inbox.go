@@ -109,6 +109,11 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 				return err
 			}
 		}
+		if n := len(inserted); n > 0 && s.d.InboxRows {
+			if _, err := q.exec(ctx, "UPDATE counters SET value = value + ? WHERE name = 'inbox_rows'", n); err != nil {
+				return err
+			}
+		}
 		// Of two items of one batch with the same key, the first is new.
 		for i, kh := range hashes {
 			if inserted[string(kh)] {
@@ -356,6 +361,10 @@ func (b inbox) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 		var n int64
 		err := s.write(ctx, func(q db) (err error) {
 			n, err = q.exec(ctx, "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE state = 3 AND put_at < ? LIMIT ?)", ts(cutoff), purgeChunk)
+			if err != nil || n == 0 || !s.d.InboxRows {
+				return err
+			}
+			_, err = q.exec(ctx, "UPDATE counters SET value = value - ? WHERE name = 'inbox_rows'", n)
 			return err
 		})
 		if err != nil {
@@ -373,11 +382,7 @@ func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 	if err := s.open(ctx); err != nil {
 		return storage.InboxStats{}, fmt.Errorf("inbox stats: %w", err)
 	}
-	// The live states come from the partial index inbox_live, the acked
-	// items from the counters the schema's triggers keep: no scan of the
-	// items kept for deduplication.
-	rows, err := s.reader().query(ctx, `SELECT state, COUNT(*) FROM inbox WHERE state IN (0, 1, 2) GROUP BY state
-UNION ALL SELECT 3, COALESCE(SUM(n), 0) FROM inbox_acked`)
+	rows, err := s.reader().query(ctx, s.d.InboxStats)
 	if err != nil {
 		return storage.InboxStats{}, s.fail("inbox stats", err)
 	}

@@ -55,6 +55,13 @@ type Dialect struct {
 	RelaxTx string
 	// TxOptions are given to BeginTx for write transactions on a pool.
 	TxOptions *sql.TxOptions
+	// InboxStats counts inbox items by state (state, count rows) without
+	// scanning the acked items kept for deduplication.
+	InboxStats string
+	// InboxRows keeps the number of inbox items in the counter
+	// "inbox_rows": Put adds the items it inserts, Purge takes away those
+	// it deletes (no other statement inserts or deletes items).
+	InboxRows bool
 	// Pinned makes every write run on one connection kept open for the
 	// store's life, with BEGIN IMMEDIATE / COMMIT issued directly and
 	// statements prepared once on it (SQLite's single writer). Otherwise

@@ -29,6 +29,7 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 		{sql: "0001_init.sql"},
 		{sql: "0002_message_ids.sql", after: "0002_message_ids_after.sql", convert: sqlstore.ConvertMessageIDs(kr, dialect)},
 		{sql: "0003_inbox_stats.sql"},
+		{sql: "0004_inbox_rows.sql"},
 	}
 	read := func(name string) (string, error) {
 		if name == "" {
@@ -53,7 +54,7 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Option configures Open.
 type Option func(*options) error
@@ -226,6 +227,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 var dialect = sqlstore.Dialect{
 	Name:   "sqlite",
 	Pinned: true,
+	// Pending and leased items from the partial index inbox_queue (and
+	// their rows), dead ones from inbox_dead; acked items are all items
+	// (the counter inbox_rows) less those (see migration 0004).
+	InboxStats: `SELECT state, COUNT(*) FROM inbox WHERE state IN (0, 1) GROUP BY state
+UNION ALL SELECT 2, COUNT(*) FROM inbox WHERE state = 2
+UNION ALL SELECT 3, (SELECT value FROM counters WHERE name = 'inbox_rows')
+	- (SELECT COUNT(*) FROM inbox WHERE state IN (0, 1)) - (SELECT COUNT(*) FROM inbox WHERE state = 2)`,
+	InboxRows: true,
 	IsConflict: func(err error) bool {
 		var e *sqlite3.Error
 		return errors.As(err, &e) && e.Code()&0xff == 19 // SQLITE_CONSTRAINT
