@@ -1,9 +1,13 @@
 package webhook_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -208,4 +212,119 @@ func (c cpuClock) report(b *testing.B, unit string) {
 	}
 	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(b.N)/used.Seconds(), unit+"/cpu-s")
+}
+
+// BenchmarkHandlerLoopbackRaw is BenchmarkHandlerLoopback with the sender
+// that stands in for Meta reduced to what it must do, so that the figure is
+// mostly the server's: a real net/http server with the real handler, and
+// senders that each keep one HTTP/1.1 connection alive, write pre-signed
+// requests one at a time and read every response to its end, requiring 200.
+func BenchmarkHandlerLoopbackRaw(b *testing.B) {
+	sink := &countingSink{seen: map[string]struct{}{}}
+	h, err := webhook.NewHandler(webhook.Config{Secrets: []string{secret}, VerifyToken: verifyToken}, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	reqs := rawRequests(srv.Listener.Addr().String())
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	cpu := startCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		c, err := dialRaw(srv.Listener.Addr().String())
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		for pb.Next() {
+			if err := c.post(reqs[next.Add(1)%int64(len(reqs))]); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	cpu.report(b, "deliveries")
+}
+
+// rawRequests renders every loopback delivery as the bytes of a complete
+// signed HTTP/1.1 request for host.
+func rawRequests(host string) [][]byte {
+	bodies, sigs := loopbackDeliveries()
+	reqs := make([][]byte, len(bodies))
+	for i, body := range bodies {
+		var r bytes.Buffer
+		r.WriteString("POST /webhook HTTP/1.1\r\nHost: " + host + "\r\n")
+		r.WriteString("User-Agent: facebookexternalua\r\nContent-Type: application/json\r\n")
+		r.WriteString(webhooktest.SignatureHeader + ": " + sigs[i] + "\r\n")
+		r.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
+		r.Write(body)
+		reqs[i] = r.Bytes()
+	}
+	return reqs
+}
+
+// rawConn is one keep-alive HTTP/1.1 connection that sends one request at a
+// time and reads its response completely.
+type rawConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func dialRaw(addr string) (*rawConn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &rawConn{Conn: c, r: bufio.NewReaderSize(c, 4096)}, nil
+}
+
+// post writes req and reads the response: it fails unless the status is
+// 200, the length is given by Content-Length, the server keeps the
+// connection open, and the whole body arrives.
+func (c *rawConn) post(req []byte) error {
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return fmt.Errorf("status line %q", bytes.TrimSpace(line))
+	}
+	length := -1
+	for {
+		line, err := c.r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return fmt.Errorf("header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return fmt.Errorf("content-length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return fmt.Errorf("transfer-encoding %q: want a Content-Length", value)
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
+			return errors.New("server closes the connection")
+		}
+	}
+	if length < 0 {
+		return errors.New("response without Content-Length")
+	}
+	_, err = c.r.Discard(length)
+	return err
 }
