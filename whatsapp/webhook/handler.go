@@ -3,10 +3,12 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -176,6 +178,8 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 			}
 			firstSeen[s] = here
 			h.secrets = append(h.secrets, s)
+			key := []byte(s)
+			h.macs = append(h.macs, sync.Pool{New: func() any { return hmac.New(sha256.New, key) }})
 			h.lines = append(h.lines, lines)
 		}
 	}
@@ -192,7 +196,8 @@ type handler struct {
 	notify  func(context.Context, *Notification) error
 	maxAge  time.Duration
 	now     func() time.Time
-	bufs    sync.Pool // of *bytes.Buffer
+	macs    []sync.Pool // per secret: of hash.Hash, keyed HMAC-SHA256
+	bufs    sync.Pool   // of *bytes.Buffer, for bodies of unknown length
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -237,20 +242,8 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf, _ := h.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			h.bufs.Put(buf) // Parse copies what it keeps
-		}
-	}()
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.max)); err != nil {
+	body, err := h.read(w, r)
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.log.WarnContext(ctx, "webhook: delivery too large", slog.Int64("limit", h.max))
@@ -261,15 +254,14 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest)
 		return
 	}
-	body := buf.Bytes()
 
-	app, err := verify(body, r.Header.Get(SignatureHeader), h.secrets)
+	app, err := h.verify(body, r.Header.Get(SignatureHeader))
 	if err != nil {
 		h.log.WarnContext(ctx, "webhook: delivery refused", slog.String("reason", err.Error()), slog.Int("bytes", len(body)))
 		reply(w, http.StatusUnauthorized)
 		return
 	}
-	n, err := Parse(body)
+	n, err := parseBody(body)
 	if err != nil {
 		h.log.WarnContext(ctx, "webhook: signed delivery is not a notification", slog.Int("bytes", len(body)))
 		reply(w, http.StatusBadRequest)
@@ -299,6 +291,72 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.DebugContext(ctx, "webhook: delivery accepted", slog.Int("events", len(events)))
 	w.WriteHeader(http.StatusOK)
+}
+
+// read reads the body of r, at most h.max bytes. A body of known length
+// is read into a buffer of exactly that size that the parsed notification
+// then keeps; a body of unknown length (chunked) is gathered in a pooled
+// buffer and copied once it is complete.
+func (h *handler) read(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, h.max)
+	if n := r.ContentLength; n >= 0 {
+		// net/http stops the body at Content-Length, and
+		// deliver refused lengths above h.max.
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	buf, _ := h.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			h.bufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// parseBody is Parse of a body the handler owns, without copying it again.
+func parseBody(body []byte) (*Notification, error) {
+	body = bytes.TrimLeft(body, " \t\r\n")
+	if len(body) == 0 || body[0] != '{' {
+		return nil, ErrMalformed
+	}
+	return parseOwned(body)
+}
+
+// verify is verify with the handler's secrets, reusing their keyed MACs
+// across deliveries instead of keying a new one for each.
+func (h *handler) verify(body []byte, header string) (int, error) {
+	if header == "" {
+		return -1, ErrMissingSignature
+	}
+	want, err := decodeSignature(header)
+	if err != nil {
+		return -1, err
+	}
+	var sum [sha256.Size]byte
+	for i := range h.macs {
+		m := h.macs[i].Get().(hash.Hash)
+		m.Reset()
+		m.Write(body)
+		ok := hmac.Equal(m.Sum(sum[:0]), want[:])
+		h.macs[i].Put(m)
+		if ok {
+			// As in verify: stopping at the first match tells only
+			// which configured secret signed.
+			return i, nil
+		}
+	}
+	return -1, ErrInvalidSignature
 }
 
 // recent drops the events older than the replay horizon.
@@ -373,9 +431,15 @@ func (h *handler) logDetails(ctx context.Context, n *Notification, problems []Pr
 // delivery, which may hold a thousand updates.
 const maxLoggedProblems = 10
 
+// reply answers code with its status text as a plain-text body of known
+// length.
 func reply(w http.ResponseWriter, code int) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	text := http.StatusText(code)
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(text)+1))
 	w.WriteHeader(code)
-	_, _ = io.WriteString(w, http.StatusText(code)+"\n")
+	_, _ = io.WriteString(w, text)
+	_, _ = io.WriteString(w, "\n")
 }

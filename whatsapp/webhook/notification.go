@@ -145,7 +145,13 @@ func Parse(body []byte) (*Notification, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrMalformed
 	}
-	data := bytes.Clone(trimmed)
+	return parseOwned(bytes.Clone(trimmed))
+}
+
+// parseOwned is Parse of data that starts with '{' and that the result may
+// keep: the handler reads each delivery into a buffer of its own and hands
+// it over, so that the body is copied once, not twice.
+func parseOwned(data []byte) (*Notification, error) {
 	if !json.Valid(data) {
 		return nil, ErrMalformed
 	}
