@@ -477,6 +477,32 @@ type request struct {
 	state atomic.Int32
 	err   error
 	done  chan struct{}
+	// panicked is what fn panicked with, raised again in its caller's
+	// goroutine: the other callers of the group keep their own outcome.
+	panicked any
+}
+
+// errPanicked is the error of a request whose work panicked, while the
+// group goes on.
+var errPanicked = errors.New("write panicked")
+
+// call runs the request's work, turning a panic into errPanicked.
+func (r *request) call(q db) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked = v
+			err = errPanicked
+		}
+	}()
+	return r.fn(context.Background(), q)
+}
+
+// result is the caller's outcome once done is closed.
+func (r *request) result() error {
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
 }
 
 // The states of a request.
@@ -517,12 +543,12 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 	p.qmu.Unlock()
 	select {
 	case <-r.done: // another caller ran it
-		return r.err
+		return r.result()
 	case p.sem <- struct{}{}:
 		select {
 		case <-r.done: // the previous holder ran it
 			<-p.sem
-			return r.err
+			return r.result()
 		default:
 		}
 		// r is still queued: only a holder of the writer empties the
@@ -533,13 +559,13 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 		p.qmu.Unlock()
 		s.runGroup(p, batch)
 		<-p.sem
-		return r.err
+		return r.result()
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(queued, abandoned) {
 			return ctx.Err()
 		}
 		<-r.done // already running: it commits or fails as a whole
-		return r.err
+		return r.result()
 	}
 }
 
@@ -609,7 +635,7 @@ func (s *Store) runGroup(p *pinned, batch []*request) {
 			abort(err)
 			return
 		}
-		if err := r.fn(bg, q); err != nil {
+		if err := r.call(q); err != nil {
 			r.err = err
 			// A failed rollback to the savepoint means SQLite ended
 			// the whole transaction (a full disk, an I/O error):
@@ -633,14 +659,14 @@ func (s *Store) runGroup(p *pinned, batch []*request) {
 func (s *Store) runAlone(q db, r *request) {
 	bg := context.Background()
 	if !r.tx {
-		r.err = r.fn(bg, q)
+		r.err = r.call(q)
 		return
 	}
 	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
 		r.err = err
 		return
 	}
-	if err := r.fn(bg, q); err != nil {
+	if err := r.call(q); err != nil {
 		if _, rerr := q.exec(bg, "ROLLBACK"); rerr != nil {
 			err = errors.Join(err, rerr)
 		}

@@ -18,6 +18,7 @@ type heldKeyring struct {
 	storage.Keyring
 	mu      sync.Mutex
 	armed   bool
+	panics  bool // the next WrapKey not held panics
 	entered chan struct{}
 	release chan struct{}
 }
@@ -34,11 +35,18 @@ func (k *heldKeyring) WrapKey(ctx context.Context, subject, key []byte) ([]byte,
 	k.mu.Lock()
 	hold := k.armed
 	k.armed = false
+	boom := !hold && k.panics
+	if boom {
+		k.panics = false
+	}
 	entered, release := k.entered, k.release
 	k.mu.Unlock()
 	if hold {
 		close(entered)
 		<-release
+	}
+	if boom {
+		panic("keyring failure")
 	}
 	return k.Keyring.WrapKey(ctx, subject, key)
 }
@@ -204,5 +212,53 @@ func TestGroupCommitMixed(t *testing.T) {
 	stats, err := st.Inbox().Stats(ctx)
 	if err != nil || stats.Pending+stats.Leased+stats.Done != workers*each {
 		t.Errorf("stats = %+v, %v; want %d items", stats, err, workers*each)
+	}
+}
+
+// TestGroupCommitPanic has one caller's work panic inside a group: that
+// caller panics in its own goroutine, and the others' writes commit.
+func TestGroupCommitPanic(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, ring := openHeld(t)
+	ms := st.Messages()
+	if err := ms.Record(ctx, msg("first", "4915100000001", "x")); err != nil {
+		t.Fatal(err)
+	}
+	ring.arm()
+	holder := make(chan error, 1)
+	go func() { holder <- ms.Record(ctx, msg("holder", "4915100000002", "x")) }()
+	<-ring.entered
+	ring.mu.Lock()
+	ring.panics = true
+	ring.mu.Unlock()
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		ms.Record(ctx, msg("boom", "4915100000003", "x")) // a new contact: its data key is wrapped
+	}()
+	other := make(chan error, 1)
+	go func() { other <- ms.Record(ctx, msg("other", "4915100000001", "y")) }()
+	time.Sleep(20 * time.Millisecond) // lets both queue; the outcome does not depend on it
+	close(ring.release)
+	if err := <-holder; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	if v := <-panicked; v == nil {
+		t.Fatal("the panicking caller returned")
+	}
+	if err := <-other; err != nil {
+		t.Fatalf("other: %v", err)
+	}
+	for _, id := range []string{"holder", "other"} {
+		if _, err := ms.Get(ctx, id); err != nil {
+			t.Errorf("get %s: %v", id, err)
+		}
+	}
+	if _, err := ms.Get(ctx, "boom"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the panicked write: %v; want ErrNotFound", err)
+	}
+	if err := ms.Record(ctx, msg("after", "4915100000001", "z")); err != nil {
+		t.Fatalf("a write after the panic: %v", err)
 	}
 }
