@@ -177,7 +177,6 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 				return nil, fmt.Errorf("webhook: %s repeats the secret of %s", here, prev)
 			}
 			firstSeen[s] = here
-			h.secrets = append(h.secrets, s)
 			key := []byte(s)
 			h.macs = append(h.macs, sync.Pool{New: func() any { return &keyedMAC{h: hmac.New(sha256.New, key)} }})
 			h.lines = append(h.lines, lines)
@@ -187,17 +186,16 @@ func NewHandler(cfg Config, sink Sink) (http.Handler, error) {
 }
 
 type handler struct {
-	secrets []string
-	lines   []map[string]struct{} // per secret: the lines its app may name; nil for any
-	token   [sha256.Size]byte
-	max     int64
-	log     *slog.Logger
-	sink    Sink
-	notify  func(context.Context, *Notification) error
-	maxAge  time.Duration
-	now     func() time.Time
-	macs    []sync.Pool // per secret: of *keyedMAC
-	bufs    sync.Pool   // of *bytes.Buffer, for bodies of unknown length
+	lines  []map[string]struct{} // per secret: the lines its app may name; nil for any
+	token  [sha256.Size]byte
+	max    int64
+	log    *slog.Logger
+	sink   Sink
+	notify func(context.Context, *Notification) error
+	maxAge time.Duration
+	now    func() time.Time
+	macs   []sync.Pool // per secret: of *keyedMAC
+	bufs   sync.Pool   // of *bytes.Buffer, for bodies of unknown length
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

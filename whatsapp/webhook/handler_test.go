@@ -202,6 +202,17 @@ func TestDeliveryStatusCodes(t *testing.T) {
 			r.Body = io.NopCloser(bytes.NewReader(oversized))
 			return r
 		}, nil, 413, 0},
+		{"accepted without length", webhook.Config{}, func() *http.Request {
+			r := webhooktest.NewRequest(body, secret)
+			r.ContentLength = -1
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			return r
+		}, nil, 200, 1},
+		{"body shorter than its length", webhook.Config{}, func() *http.Request {
+			r := webhooktest.NewRequest(body, secret)
+			r.ContentLength = int64(len(body)) + 1
+			return r
+		}, nil, 400, 0},
 		{"malformed JSON, valid signature", webhook.Config{}, func() *http.Request { return webhooktest.NewRequest(malformed, secret) }, nil, 400, 0},
 		{"JSON array, valid signature", webhook.Config{}, func() *http.Request { return webhooktest.NewRequest([]byte(`[]`), secret) }, nil, 400, 0},
 		{"malformed JSON, no signature", webhook.Config{}, func() *http.Request {
@@ -436,5 +447,55 @@ func TestFailedStatusReachesSink(t *testing.T) {
 	if e.Status == nil || e.Status.Error == nil || e.Status.Error.Code != 131047 || e.Status.Callback != "broadcast-7" ||
 		e.Status.To.Line != "106540352242922" || !e.Status.Time.Equal(time.Unix(1749416383, 0)) {
 		t.Fatalf("status event = %+v", e.Status)
+	}
+}
+
+// TestHandlerOverHTTP sends deliveries with and without a length through a
+// real server and checks that every answer states its length, so that
+// Meta's connection can be kept alive.
+func TestHandlerOverHTTP(t *testing.T) {
+	t.Parallel()
+	sink := newMemSink()
+	srv := httptest.NewServer(newHandler(t, webhook.Config{}, sink))
+	defer srv.Close()
+	body := textBody("wamid.http", "106540352242922")
+	tests := []struct {
+		name    string
+		body    io.Reader
+		secret  string
+		code    int
+		length  int64
+		chunked bool
+	}{
+		{"with length", bytes.NewReader(body), secret, 200, 0, false},
+		{"chunked", io.MultiReader(bytes.NewReader(body)), secret, 200, 0, true},
+		{"wrong signature", bytes.NewReader(body), "someone-else", 401, int64(len("Unauthorized\n")), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set(webhooktest.SignatureHeader, webhooktest.Sign(body, tt.secret))
+			if tt.chunked != (req.ContentLength <= 0) {
+				t.Fatalf("request length %d", req.ContentLength)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.code || resp.ContentLength != tt.length || int64(len(got)) != tt.length {
+				t.Fatalf("status %d, length %d, body %q; want %d and %d bytes", resp.StatusCode, resp.ContentLength, got, tt.code, tt.length)
+			}
+		})
+	}
+	if got := len(sink.keys()); got != 1 {
+		t.Fatalf("sink holds %d events, want 1", got)
 	}
 }
