@@ -42,7 +42,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	l.say(routine, "hello")
 	notice := l.waitFor(routine, 1)[0]
 	l.choose(routine, option(t, notice, consent.ChoiceAccept), false)
-	l.waitFor(routine, 3)
+	l.waitMenu(routine)
 	l.say(routine, "I want to talk to a person")
 	l.settle()
 	l.say(urgent, "my husband is beating me")

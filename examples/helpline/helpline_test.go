@@ -117,6 +117,25 @@ func (l *line) waitFor(to string, n int) []whatsapptest.Sent {
 	}
 }
 
+// waitMenu waits until the person has received the main menu (a message
+// with at least four options) and returns everything sent to them so far.
+func (l *line) waitMenu(to string) ([]whatsapptest.Sent, whatsapptest.Sent) {
+	l.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := l.sentTo(to)
+		for _, s := range got {
+			if len(s.Options) >= 4 {
+				return got, s
+			}
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("no menu for %s: %s", to, texts(got))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // settle waits until the runtime has handled everything delivered so far.
 func (l *line) settle() {
 	l.t.Helper()
@@ -174,16 +193,9 @@ func TestFirstContactNoticeAcceptMenuAnswer(t *testing.T) {
 		}
 	}
 	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	got = l.waitFor(person, 4)
-	var menu whatsapptest.Sent
-	for _, s := range got {
-		if len(s.Options) >= 4 {
-			menu = s
-		}
-	}
-	if menu.Text == "" {
-		t.Fatalf("no menu after accepting: %s", texts(got))
-	}
+	got, menu := l.waitMenu(person)
+	l.settle()
+	got = l.sentTo(person)
 	l.choose(person, option(t, menu, "rights"), menu.Interactive == "list")
 	got = l.waitFor(person, len(got)+1)
 	if !strings.Contains(texts(got), "right to ask for asylum") {
@@ -223,8 +235,9 @@ func TestStopAndDelete(t *testing.T) {
 	l.say(person, "hello")
 	notice := l.waitFor(person, 1)[0]
 	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	n := len(l.waitFor(person, 3))
+	l.waitMenu(person)
 	l.settle()
+	n := len(l.sentTo(person))
 
 	l.say(person, "STOP")
 	got := l.waitFor(person, n+1)
@@ -314,7 +327,7 @@ func TestStaffReplyInsideAndOutsideWindow(t *testing.T) {
 	l.say(person, "hello")
 	notice := l.waitFor(person, 1)[0]
 	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	l.waitFor(person, 3)
+	l.waitMenu(person)
 	l.settle()
 	l.say(person, "I want to talk to a person")
 	l.settle()
