@@ -193,7 +193,7 @@ func TestFirstContactNoticeAcceptMenuAnswer(t *testing.T) {
 		}
 	}
 	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	got, menu := l.waitMenu(person)
+	_, menu := l.waitMenu(person)
 	l.settle()
 	got = l.sentTo(person)
 	l.choose(person, option(t, menu, "rights"), menu.Interactive == "list")
