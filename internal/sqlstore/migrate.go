@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
+	"path"
 	"time"
 
 	"github.com/impactchat/impactchat/storage"
@@ -19,6 +21,39 @@ type Migration struct {
 	Convert func(ctx context.Context, tx *sql.Tx) error
 	// After, if set, runs after Convert in the same transaction.
 	After string
+}
+
+// Step names the files of one schema version in a backend's embedded
+// migrations folder: the SQL to run, an optional conversion done in Go, and
+// optional SQL to run after it.
+type Step struct {
+	SQL, After string
+	Convert    func(ctx context.Context, tx *sql.Tx) error
+}
+
+// LoadMigrations reads the steps' files from dir in fsys as versions 1, 2,
+// 3... in the order given.
+func LoadMigrations(fsys fs.FS, dir string, steps []Step) ([]Migration, error) {
+	read := func(name string) (string, error) {
+		if name == "" {
+			return "", nil
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		return string(b), err
+	}
+	out := make([]Migration, len(steps))
+	for i, st := range steps {
+		m := Migration{Version: i + 1, Convert: st.Convert}
+		var err error
+		if m.SQL, err = read(st.SQL); err != nil {
+			return nil, fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if m.After, err = read(st.After); err != nil {
+			return nil, fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		out[i] = m
+	}
+	return out, nil
 }
 
 // Migrate brings the schema up to the last of ms in one transaction per

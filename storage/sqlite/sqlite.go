@@ -22,35 +22,12 @@ var migrationFiles embed.FS
 
 // migrations lists the schema versions this code knows, oldest first.
 func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
-	steps := []struct {
-		sql, after string
-		convert    func(ctx context.Context, tx *sql.Tx) error
-	}{
-		{sql: "0001_init.sql"},
-		{sql: "0002_message_ids.sql", after: "0002_message_ids_after.sql", convert: sqlstore.ConvertMessageIDs(kr, dialect)},
-		{sql: "0003_inbox_stats.sql"},
-		{sql: "0004_inbox_rows.sql"},
-	}
-	read := func(name string) (string, error) {
-		if name == "" {
-			return "", nil
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + name)
-		return string(b), err
-	}
-	out := make([]sqlstore.Migration, len(steps))
-	for i, st := range steps {
-		m := sqlstore.Migration{Version: i + 1, Convert: st.convert}
-		var err error
-		if m.SQL, err = read(st.sql); err != nil {
-			return nil, err
-		}
-		if m.After, err = read(st.after); err != nil {
-			return nil, err
-		}
-		out[i] = m
-	}
-	return out, nil
+	return sqlstore.LoadMigrations(migrationFiles, "migrations", []sqlstore.Step{
+		{SQL: "0001_init.sql"},
+		{SQL: "0002_message_ids.sql", After: "0002_message_ids_after.sql", Convert: sqlstore.ConvertMessageIDs(kr, dialect)},
+		{SQL: "0003_inbox_stats.sql"},
+		{SQL: "0004_inbox_rows.sql"},
+	})
 }
 
 // SchemaVersion is the schema version this code writes.
