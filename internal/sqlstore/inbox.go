@@ -64,11 +64,11 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 	err := s.write(ctx, func(q db) error {
 		clear(fresh)
 		if s.d.LockPartitions != nil {
-			if err := s.d.LockPartitions(ctx, q.raw, subjects); err != nil {
+			if err := s.d.LockPartitions(ctx, q.querier(), subjects); err != nil {
 				return err
 			}
 		}
-		ords, err := s.d.Next(ctx, q.raw, "inbox_order", len(items))
+		ords, err := s.d.Next(ctx, q.querier(), "inbox_order", len(items))
 		if err != nil {
 			return err
 		}
@@ -330,11 +330,11 @@ func (b inbox) Requeue(ctx context.Context, seq int64) error {
 			return err
 		}
 		if s.d.LockPartitions != nil {
-			if err := s.d.LockPartitions(ctx, q.raw, [][]byte{part}); err != nil {
+			if err := s.d.LockPartitions(ctx, q.querier(), [][]byte{part}); err != nil {
 				return err
 			}
 		}
-		ords, err := s.d.Next(ctx, q.raw, "inbox_order", 1)
+		ords, err := s.d.Next(ctx, q.querier(), "inbox_order", 1)
 		if err != nil {
 			return err
 		}

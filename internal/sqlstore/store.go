@@ -407,6 +407,45 @@ func (q db) prepared(ctx context.Context, query string) (stmtRunner, error) {
 	return direct{q.s.r, q.s.rebind(query)}, nil
 }
 
+// querier is q as a Querier for the dialect's hooks (Next,
+// LockPartitions): on the pinned writer their statements are prepared once,
+// not parsed again on every call.
+func (q db) querier() Querier {
+	if q.pin != nil {
+		return pinnedQuerier{q}
+	}
+	return q.raw
+}
+
+// pinnedQuerier runs query texts through the pinned writer's statements.
+type pinnedQuerier struct{ q db }
+
+func (p pinnedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.q.pin.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(context.Background(), args...)
+}
+
+func (p pinnedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.q.pin.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(context.Background(), args...)
+}
+
+func (p pinnedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.q.pin.stmt(ctx, query)
+	if err != nil {
+		// A *sql.Row cannot be built with an error outside database/sql;
+		// the connection's own QueryRowContext reports it on Scan.
+		return p.q.raw.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(context.Background(), args...)
+}
+
 func (q db) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	st, err := q.prepared(ctx, query)
 	if err != nil {

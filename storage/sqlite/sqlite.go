@@ -155,7 +155,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_pragma=temp_store(memory)&_pragma=secure_delete(on)",
 			o.busy.Milliseconds(), o.sync)
-	w, err := sql.Open("sqlite", base)
+	// The writer checkpoints only as a backstop (walBackstop pages); the
+	// checkpointer below copies the log into the database file on its own
+	// connection, so that writes do not wait for that copy and its sync.
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walBackstop))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -188,12 +191,19 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetMaxIdleConns(o.readers)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
+	ck, err := startCheckpointer(ctx, base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	st, err := sqlstore.New(ctx, sqlstore.Config{
-		Write: w, Read: r, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock,
+		Write: w, Read: r, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock, OnClose: ck.stop,
 		DurableSync: "PRAGMA synchronous = " + o.sync,
 		RelaxedSync: "PRAGMA synchronous = normal",
 	})
 	if err != nil {
+		ck.stop()
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
