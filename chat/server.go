@@ -56,6 +56,7 @@ type Server struct {
 	store    storage.Store
 	inbox    storage.Inbox
 	puts     *putBatcher
+	acks     *ackBatcher // nil when the inbox has no storage.BatchAcker
 	contacts storage.Contacts
 	messages storage.Messages
 	handler  Handler
@@ -324,6 +325,9 @@ func NewServer(store storage.Store, h Handler, opts ...ServerOption) (*Server, e
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		s.owner = "chat-" + hex.EncodeToString(b[:])
+	}
+	if ba, ok := s.inbox.(storage.BatchAcker); ok {
+		s.acks = &ackBatcher{in: ba, owner: s.owner}
 	}
 	return s, nil
 }

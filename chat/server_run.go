@@ -401,7 +401,7 @@ func (s *Server) process(r *runState, f *flight) {
 		return // another worker may hold the event; it is not ours to settle
 	}
 	if err == nil {
-		if s.settle(r, f, kind, func(ctx context.Context) error { return s.inbox.Ack(ctx, s.owner, c.Seq) }) {
+		if s.settle(r, f, kind, func(ctx context.Context) error { return s.ack(ctx, c.Seq) }) {
 			s.metrics.Handled(kind, s.now().Sub(start))
 		}
 		return
@@ -464,6 +464,14 @@ func (s *Server) settle(r *runState, f *flight, kind string, op func(ctx context
 		<-t.C
 		wait *= 4
 	}
+}
+
+// ack acks one handled event, in a batch with others when the inbox allows.
+func (s *Server) ack(ctx context.Context, seq int64) error {
+	if s.acks != nil {
+		return s.acks.ack(ctx, seq)
+	}
+	return s.inbox.Ack(ctx, s.owner, seq)
 }
 
 // call runs the event through the handlers, turning a panic into an error.

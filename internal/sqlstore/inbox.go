@@ -410,14 +410,8 @@ func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 	return st, nil
 }
 
-// BatchAcker is an optional ability of the SQL stores' inboxes, found by
-// type assertion on Store.Inbox(): acknowledging many items in one
-// transaction, which costs about as much as one Ack.
-type BatchAcker interface {
-	// AckBatch acks every item of seqs that owner still holds and returns
-	// those it no longer held (their leases were lost).
-	AckBatch(ctx context.Context, owner string, seqs []int64) (lost []int64, err error)
-}
+// BatchAcker is storage.BatchAcker, which the SQL stores' inboxes have.
+type BatchAcker = storage.BatchAcker
 
 var _ BatchAcker = inbox{}
 

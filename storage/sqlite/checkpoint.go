@@ -77,3 +77,8 @@ func (c *checkpointer) stop() error {
 	})
 	return err
 }
+
+// writerCacheKiB is the writer's page cache. SQLite's default (2 MiB)
+// makes a busy writer read the pages of the inbox's and the log's indexes
+// back from the file again and again.
+const writerCacheKiB = 32 << 10

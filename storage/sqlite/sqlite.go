@@ -158,7 +158,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// The writer checkpoints only as a backstop (walBackstop pages); the
 	// checkpointer below copies the log into the database file on its own
 	// connection, so that writes do not wait for that copy and its sync.
-	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walBackstop))
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=cache_size(%d)", walBackstop, -writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
