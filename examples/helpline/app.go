@@ -111,6 +111,10 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 		cfg.getenv = os.Getenv
 	}
 	now := cfg.now
+	workers := cfg.workers
+	if workers == 0 {
+		workers = defaultWorkers
+	}
 	a := &app{cfg: cfg, log: log, out: stdout}
 	defer func() {
 		if err != nil {
@@ -276,7 +280,7 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 	// The runtime: screen first, then consent, then the conversation log (only
 	// for people who agreed), then the router.
 	handler := chat.Chain(router, a.directOnly, screen.Middleware, a.consent.Gate, chat.RecordInbound(a.store.Messages()))
-	if a.server, err = chat.NewServer(a.store, handler, chat.WithSender(guard), chat.WithLogger(log), chat.WithClock(now)); err != nil {
+	if a.server, err = chat.NewServer(a.store, handler, chat.WithSender(guard), chat.WithLogger(log), chat.WithClock(now), chat.WithWorkers(workers)); err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
 	hook, err := webhook.NewHandler(webhook.Config{Secrets: []string{appSecret}, VerifyToken: verifyToken, Logger: log}, a.server)

@@ -31,6 +31,17 @@ func TestParseConfigCredentials(t *testing.T) {
 	if _, err := parseConfig([]string{"-db", ""}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "-db") {
 		t.Fatalf("an empty -db: %v", err)
 	}
+	for _, w := range []string{"0", "-3", "5000"} {
+		if _, err := parseConfig([]string{"-workers", w}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "-workers is "+w) || !strings.Contains(err.Error(), "4096") {
+			t.Errorf("-workers %s: %v; want an error naming the flag and the limit", w, err)
+		}
+	}
+	if c, err := parseConfig([]string{"-workers", "32"}, env(nil), io.Discard); err != nil || c.workers != 32 {
+		t.Errorf("-workers 32: %+v, %v", c.workers, err)
+	}
+	if c, err := parseConfig(nil, env(nil), io.Discard); err != nil || c.workers != defaultWorkers {
+		t.Errorf("default workers: %d, %v; want %d", c.workers, err, defaultWorkers)
+	}
 }
 
 func TestParseLineErrors(t *testing.T) {

@@ -26,6 +26,7 @@
 //	                content folder beside this file when run from the
 //	                repository, else the built-in copy)
 //	-phone=false    in simulator mode, do not use the terminal as a phone
+//	-workers N      events handled at once (default 128, at most 4096)
 //
 // The first staff account is created from the command line; there is no
 // default password:
