@@ -313,7 +313,7 @@ func (s *Server) autoStatuses(phoneID, recipient, id, callback string, failed in
 // escaped as \uXXXX and "/" as "\/". Receivers must verify signatures over
 // these exact bytes.
 func metaJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
+	raw, err := appendJSON(nil, v)
 	if err != nil {
 		return nil, err
 	}
@@ -345,25 +345,58 @@ type kv struct {
 
 type obj []kv
 
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range o {
-		if i > 0 {
-			b.WriteByte(',')
+func (o obj) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
+
+// appendJSON appends v as json.Marshal would write it, walking objects and
+// lists itself: json.Marshal of a nested obj would check and copy each
+// level's output again, which made building a webhook cost more than
+// handling it.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case obj:
+		b = append(b, '{')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e.k); err != nil {
+				return nil, err
+			}
+			b = append(b, ':')
+			if b, err = appendJSON(b, e.v); err != nil {
+				return nil, err
+			}
 		}
-		k, err := json.Marshal(e.k)
-		if err != nil {
-			return nil, err
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
 		}
-		v, err := json.Marshal(e.v)
-		if err != nil {
-			return nil, err
+		return append(b, ']'), nil
+	case []obj:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		return append(b, ']'), nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, raw...), nil
 }
