@@ -61,11 +61,14 @@ type Server struct {
 	messages storage.Messages
 	handler  Handler
 	status   StatusHandler
-	sender   Sender
-	metrics  Metrics
-	log      *slog.Logger
-	now      func() time.Time
-	owner    string
+	// inline: statuses go to storage.Messages in Accept itself (the
+	// default status handler), not through the inbox.
+	inline  bool
+	sender  Sender
+	metrics Metrics
+	log     *slog.Logger
+	now     func() time.Time
+	owner   string
 
 	workers int
 	batch   int
@@ -316,6 +319,7 @@ func NewServer(store storage.Store, h Handler, opts ...ServerOption) (*Server, e
 	}
 	if s.status == nil {
 		s.status = RecordStatus(s.messages)
+		s.inline = true
 	}
 	s.puts = &putBatcher{inbox: s.inbox, timeout: acceptTimeout}
 	if s.batch == 0 {
@@ -346,6 +350,14 @@ func (s *Server) Owner() string { return s.owner }
 // together next, so the store sees fewer, larger transactions under load
 // and no delay when idle.
 //
+// With the default status handler (no WithStatusHandler), a delivery status
+// is recorded by Accept itself: the update of storage.Messages is as durable
+// as an inbox item and never regresses a status, so it needs neither the
+// inbox's deduplication nor its order, and a line spends far less on the
+// three statuses Meta sends for every reply. A status whose message is not
+// in the log yet (its reply is still being recorded) goes to the inbox and
+// is tried again when handled, as every status is with a custom handler.
+//
 // Events that are not valid (Event.Validate) are dropped and logged with the
 // reason, not stored and not returned as an error: the channel would deliver
 // the same bad event again on every retry, so failing would block the valid
@@ -359,6 +371,7 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	items := make([]storage.InboxItem, 0, len(events))
 	seen := make(map[string]bool, len(events))
 	rejected, dup := 0, 0
+	var inline []*Status
 	for i, e := range events {
 		if err := e.Validate(); err != nil {
 			rejected++
@@ -379,6 +392,10 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 			continue
 		}
 		seen[key] = true
+		if s.inline && e.Status != nil {
+			inline = append(inline, e.Status)
+			continue
+		}
 		at := e.Time()
 		if at.IsZero() {
 			at = now
@@ -392,6 +409,24 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	}
 	if rejected > 0 {
 		s.metrics.Rejected(rejected)
+	}
+	for _, st := range inline {
+		applied, err := s.recordStatus(ctx, st)
+		if err != nil {
+			return fmt.Errorf("chat: accept: %w", err)
+		}
+		if !applied {
+			// Not in the log yet: the inbox keeps it for a later try.
+			payload, err := json.Marshal(Event{Status: st})
+			if err != nil {
+				return fmt.Errorf("chat: accept: %w", err)
+			}
+			at := st.Time
+			if at.IsZero() {
+				at = now
+			}
+			items = append(items, storage.InboxItem{Key: Event{Status: st}.Key(), Partition: partitionOf(st.To), Payload: payload, At: at})
+		}
 	}
 	if len(items) == 0 {
 		if dup > 0 {
@@ -421,6 +456,27 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 		s.metrics.Duplicate(dup)
 	}
 	return nil
+}
+
+// recordStatus records a delivery status in storage.Messages within
+// Accept, reporting false when the message is not in the log (yet).
+func (s *Server) recordStatus(ctx context.Context, st *Status) (bool, error) {
+	start := s.now()
+	code := 0
+	if st.Error != nil {
+		code = st.Error.Code
+	}
+	ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
+	defer cancel()
+	if _, err := s.messages.UpdateStatus(ctx, st.MessageID, storage.Delivery(st.State), st.Time, code); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		return false, fmt.Errorf("record status: %w", err)
+	}
+	s.metrics.Accepted(1)
+	s.metrics.Handled(MetricStatus, s.now().Sub(start))
+	return true, nil
 }
 
 // partitionOf is the inbox partition of a person: storage.PartitionOf of

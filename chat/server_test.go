@@ -456,8 +456,11 @@ func TestServerRecordsLastInboundAndReplies(t *testing.T) {
 		if m1.Status != storage.DeliveryRead {
 			t.Errorf("status = %q, want read (a late delivered must not regress it)", m1.Status)
 		}
-		if st, _ := store.Inbox().Stats(ctx); st.Done != 4 || st.Dead != 0 || st.Pending != 0 {
-			t.Errorf("inbox = %+v, want every event done", st)
+		// The statuses of a recorded reply were recorded by Accept itself;
+		// only the message and the status of an unknown id (its reply not
+		// in the log yet) went through the inbox.
+		if st, _ := store.Inbox().Stats(ctx); st.Done != 2 || st.Dead != 0 || st.Pending != 0 {
+			t.Errorf("inbox = %+v, want the message and the unknown status done", st)
 		}
 	})
 }

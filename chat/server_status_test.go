@@ -1,0 +1,125 @@
+package chat_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/storage"
+	"github.com/impactchat/impactchat/storage/memory"
+)
+
+// statusFailingMessages fails every status update while fail is set.
+type statusFailingMessages struct {
+	storage.Messages
+	fail bool
+}
+
+func (f *statusFailingMessages) UpdateStatus(ctx context.Context, id string, d storage.Delivery, at time.Time, code int) (bool, error) {
+	if f.fail {
+		return false, errors.New("disk I/O error")
+	}
+	return f.Messages.UpdateStatus(ctx, id, d, at, code)
+}
+
+type messagesStore struct {
+	storage.Store
+	msgs *statusFailingMessages
+}
+
+func (s messagesStore) Messages() storage.Messages { return s.msgs }
+
+func TestAcceptRecordsStatusesItself(t *testing.T) {
+	ctx := context.Background()
+	base := memory.New()
+	msgs := &statusFailingMessages{Messages: base.Messages()}
+	store := messagesStore{Store: base, msgs: msgs}
+	now := time.Now()
+	if err := base.Messages().Record(ctx, storage.MessageRecord{
+		ID: "wamid.out", Contact: storage.ContactRef{Channel: chat.ChannelWhatsApp, Identifier: contactN(1)},
+		Direction: storage.Outbound, Kind: "text", Body: "Welcome", At: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var counters chat.Counters
+	srv, err := chat.NewServer(store, chat.HandlerFunc(func(context.Context, chat.Replier, *chat.Message) error { return nil }),
+		chat.WithMetrics(&counters))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Not running: what Accept does alone.
+	if err := srv.Accept(ctx, []chat.Event{statusEvent(contactN(1), "wamid.out", chat.StatusDelivered, now)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := base.Messages().Get(ctx, "wamid.out")
+	if err != nil || m.Status != storage.DeliveryDelivered {
+		t.Fatalf("after Accept: status %q, %v; want delivered at once", m.Status, err)
+	}
+	if st, _ := base.Inbox().Stats(ctx); st != (storage.InboxStats{}) {
+		t.Fatalf("inbox %+v; a recorded status needs no inbox item", st)
+	}
+	if c := counters.Snapshot(); c.Accepted != 1 || c.Handled != 1 {
+		t.Fatalf("counters %+v; want the status accepted and handled", c)
+	}
+
+	// The same status again, and an older one: nothing moves back.
+	for _, st := range []chat.StatusState{chat.StatusDelivered, chat.StatusSent} {
+		if err := srv.Accept(ctx, []chat.Event{statusEvent(contactN(1), "wamid.out", st, now)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _ := base.Messages().Get(ctx, "wamid.out"); m.Status != storage.DeliveryDelivered {
+		t.Fatalf("status %q after a repeat and an older one; want delivered", m.Status)
+	}
+
+	// A status whose reply is not in the log yet waits in the inbox.
+	if err := srv.Accept(ctx, []chat.Event{statusEvent(contactN(1), "wamid.later", chat.StatusSent, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := base.Inbox().Stats(ctx); st.Pending != 1 {
+		t.Fatalf("inbox %+v; want the status of an unknown message pending", st)
+	}
+
+	// A failing store fails Accept (the webhook answers 503 and Meta
+	// delivers again), with the message of the same delivery kept.
+	msgs.fail = true
+	err = srv.Accept(ctx, []chat.Event{
+		textEvent(contactN(2), "wamid.in", "hello", now),
+		statusEvent(contactN(1), "wamid.out", chat.StatusRead, now),
+	})
+	if err == nil {
+		t.Fatal("Accept succeeded while statuses could not be recorded")
+	}
+	msgs.fail = false
+	if err := srv.Accept(ctx, []chat.Event{
+		textEvent(contactN(2), "wamid.in", "hello", now),
+		statusEvent(contactN(1), "wamid.out", chat.StatusRead, now),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := base.Messages().Get(ctx, "wamid.out"); m.Status != storage.DeliveryRead {
+		t.Fatalf("status %q after the delivery came again; want read", m.Status)
+	}
+	if st, _ := base.Inbox().Stats(ctx); st.Pending != 2 {
+		t.Fatalf("inbox %+v; want the unknown status and the message (once) pending", st)
+	}
+}
+
+func TestAcceptQueuesStatusesForACustomHandler(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	srv, err := chat.NewServer(store, chat.HandlerFunc(func(context.Context, chat.Replier, *chat.Message) error { return nil }),
+		chat.WithStatusHandler(chat.StatusHandlerFunc(func(context.Context, *chat.Status) error { return nil })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Accept(ctx, []chat.Event{statusEvent(contactN(1), "wamid.out", chat.StatusSent, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := store.Inbox().Stats(ctx); st.Pending != 1 {
+		t.Fatalf("inbox %+v; a custom status handler gets its statuses through the inbox", st)
+	}
+}
