@@ -39,6 +39,7 @@ subject = NULL, ref = NULL, params = NULL, message_sealed = NULL WHERE subject =
 		{"UPDATE consent_events SET ref = NULL WHERE subject = ?", []any{subj}},
 		{"UPDATE consent_states SET ref = NULL, erased = 1 WHERE subject = ?", []any{subj}},
 	}
+	s.boxes.drop(subj)
 	err := s.write(ctx, func(q db) error {
 		for _, st := range steps {
 			if _, err := q.exec(ctx, st.query, st.args...); err != nil {
@@ -47,5 +48,8 @@ subject = NULL, ref = NULL, params = NULL, message_sealed = NULL WHERE subject =
 		}
 		return nil
 	})
+	// Dropped again: a write of this person that was opening the key
+	// while the erasure waited may have put it back.
+	s.boxes.drop(subj)
 	return s.fail("erase", err)
 }

@@ -120,6 +120,8 @@ type Store struct {
 	stmts map[string]*sql.Stmt // read statements (pinned dialects only)
 
 	pin *pinned
+
+	boxes *boxCache // data keys opened lately
 }
 
 // pinned is the single write connection and its prepared statements. Who
@@ -159,6 +161,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		w: cfg.Write, r: cfg.Read, relaxed: cfg.Relaxed, d: cfg.Dialect, keyring: cfg.Keyring, indexKey: ik,
 		newID: cfg.IDs, now: cfg.Clock, onClose: cfg.OnClose,
 		stmts: make(map[string]*sql.Stmt),
+		boxes: newBoxCache(),
 	}
 	if s.d.Pinned {
 		conn, err := cfg.Write.Conn(ctx)
@@ -794,14 +797,20 @@ func (k *keys) open(ctx context.Context, subject, wrapped []byte) (*seal.Box, er
 	if wrapped == nil {
 		return nil, fmt.Errorf("no data key for sealed value: %w", storage.ErrCorrupt)
 	}
+	if b := k.s.boxes.get(subject, wrapped); b != nil {
+		k.boxes[string(subject)] = b
+		return b, nil
+	}
 	dek, err := k.s.keyring.UnwrapKey(ctx, subject, wrapped)
 	if err != nil {
 		return nil, err
 	}
 	b, err := seal.New(dek)
+	clear(dek)
 	if err != nil {
 		return nil, fmt.Errorf("data key: %v: %w", err, storage.ErrCorrupt)
 	}
+	k.s.boxes.put(subject, wrapped, b)
 	k.boxes[string(subject)] = b
 	return b, nil
 }
