@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -9,6 +10,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // KeySize is the size of every key this package takes: 256 bits.
@@ -86,7 +89,10 @@ func AAD(parts ...string) []byte {
 	for _, p := range parts {
 		n += 4 + len(p)
 	}
-	out := make([]byte, 0, n)
+	return appendAAD(make([]byte, 0, n), parts)
+}
+
+func appendAAD(out []byte, parts []string) []byte {
 	for _, p := range parts {
 		out = binary.BigEndian.AppendUint32(out, uint32(len(p)))
 		out = append(out, p...)
@@ -100,4 +106,30 @@ func Index(key []byte, parts ...string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write(AAD(parts...))
 	return m.Sum(nil)
+}
+
+// Indexer computes Index under one key, reusing keyed hashes: a store
+// computes several indexes for every operation, and setting up HMAC's keyed
+// state each time costs as much as the hash itself.
+type Indexer struct {
+	pool sync.Pool
+}
+
+// NewIndexer returns an Indexer for key (copied).
+func NewIndexer(key []byte) *Indexer {
+	key = bytes.Clone(key)
+	ix := &Indexer{}
+	ix.pool.New = func() any { return hmac.New(sha256.New, key) }
+	return ix
+}
+
+// Index returns Index(key, parts...).
+func (ix *Indexer) Index(parts ...string) []byte {
+	m := ix.pool.Get().(hash.Hash)
+	m.Reset()
+	var buf [128]byte
+	m.Write(appendAAD(buf[:0], parts))
+	out := m.Sum(nil)
+	ix.pool.Put(m)
+	return out
 }

@@ -3,6 +3,7 @@ package seal
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -95,5 +96,24 @@ func BenchmarkSeal(b *testing.B) {
 	msg := bytes.Repeat([]byte("x"), 200)
 	for b.Loop() {
 		box.Open(box.Seal(msg, aad), aad)
+	}
+}
+
+func TestIndexerMatchesIndex(t *testing.T) {
+	key := []byte("an index key of at least 16 bytes")
+	ix := NewIndexer(key)
+	for _, parts := range [][]string{
+		{"subject", "whatsapp\x0016505551234"},
+		{"message id", "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI4QUZCNTc1RkM3NEE2OEY2MEIA"},
+		{""},
+		{strings.Repeat("long ", 100), "x"},
+	} {
+		if got, want := ix.Index(parts...), Index(key, parts...); !bytes.Equal(got, want) {
+			t.Fatalf("Indexer.Index(%q) = %x, want %x", parts, got, want)
+		}
+	}
+	key[0] ^= 0xff // the Indexer copied the key
+	if got, want := ix.Index("a"), Index([]byte("an index key of at least 16 bytes"), "a"); !bytes.Equal(got, want) {
+		t.Fatal("the Indexer follows changes to the caller's key buffer")
 	}
 }

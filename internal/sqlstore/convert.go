@@ -30,7 +30,7 @@ func ConvertMessageIDs(kr storage.Keyring, d Dialect) func(ctx context.Context, 
 		if len(ik) < 16 {
 			return fmt.Errorf("convert message ids: index key is %d bytes; want at least 16", len(ik))
 		}
-		s := &Store{d: d, keyring: kr, indexKey: ik, now: time.Now}
+		s := &Store{d: d, keyring: kr, indexKey: ik, index: seal.NewIndexer(ik), now: time.Now}
 		q := db{s: s, raw: tx}
 		if err := convertMessages(ctx, s, q); err != nil {
 			return fmt.Errorf("convert message ids: messages: %w", err)

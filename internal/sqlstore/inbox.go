@@ -31,7 +31,7 @@ const (
 // is the contact's key, so erasure shreds it). key_hash deduplicates and
 // part (the partition's subject) orders; both are keyed hashes.
 
-func (b inbox) keyHash(key string) []byte { return seal.Index(b.s.indexKey, "inbox key", key) }
+func (b inbox) keyHash(key string) []byte { return b.s.index.Index("inbox key", key) }
 
 // putChunk is how many items one INSERT of Put carries.
 const putChunk = 100

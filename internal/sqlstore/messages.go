@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -21,7 +20,7 @@ var _ storage.Messages = messages{}
 
 // messageHash is the blind index of a message id, in the conversation log
 // and among broadcast recipients alike.
-func (s *Store) messageHash(id string) []byte { return seal.Index(s.indexKey, "message id", id) }
+func (s *Store) messageHash(id string) []byte { return s.index.Index("message id", id) }
 
 const messageCols = `m.id_hash, m.id_sealed, m.subject, m.ref, m.direction, m.kind, m.body, m.purpose, m.staff, m.status, m.status_at, m.error_code, m.at, d.wrapped`
 

@@ -121,7 +121,8 @@ type Store struct {
 
 	pin *pinned
 
-	boxes *boxCache // data keys opened lately
+	boxes *boxCache     // data keys opened lately
+	index *seal.Indexer // blind indexes under indexKey
 }
 
 // pinned is the single write connection and its prepared statements. Who
@@ -162,6 +163,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		newID: cfg.IDs, now: cfg.Clock, onClose: cfg.OnClose,
 		stmts: make(map[string]*sql.Stmt),
 		boxes: newBoxCache(),
+		index: seal.NewIndexer(ik),
 	}
 	if s.d.Pinned {
 		conn, err := cfg.Write.Conn(ctx)
@@ -773,7 +775,7 @@ func (s *Store) subject(ref storage.ContactRef) []byte {
 }
 
 func (s *Store) partSubject(partition string) []byte {
-	return seal.Index(s.indexKey, "subject", partition)
+	return s.index.Index("subject", partition)
 }
 
 // subjectHex is how ConsentState.Subject shows a subject.
