@@ -257,6 +257,7 @@ func (q *Queue) markAcked(ctx context.Context, t storage.Ticket) (storage.Ticket
 	for range 8 {
 		now := q.now()
 		t.AckedAt = now
+		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
 			return u, nil

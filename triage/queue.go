@@ -341,6 +341,7 @@ func (q *Queue) Enqueue(ctx context.Context, r Request) (Item, Change, error) {
 		r.Queue = QueueGeneral
 	}
 	now := q.now()
+	ticketsChanging(ctx)
 	t, created, err := q.tickets.Open(ctx, storage.Ticket{
 		Contact:  r.Contact,
 		Queue:    r.Queue,
@@ -386,6 +387,7 @@ func (q *Queue) raise(ctx context.Context, t storage.Ticket, p Priority, c Categ
 			t.DueAt = d
 		}
 		t.Escalated = 0
+		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
 			q.logger.LogAttrs(ctx, slog.LevelInfo, "ticket raised", slog.String("ticket", t.ID), slog.String("from", Priority(from).String()), slog.String("to", p.String()))
@@ -458,6 +460,7 @@ func (q *Queue) Lower(ctx context.Context, id string, p Priority, staff, reason 
 		t.Priority = int(p)
 		t.DueAt = q.due(p, t.OpenedAt)
 		t.Escalated = 0
+		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
 			return q.item(ctx, u), nil
@@ -530,6 +533,7 @@ func (q *Queue) transition(ctx context.Context, op, id, staff, action string, ch
 		if err := change(&t); err != nil {
 			return Item{}, fmt.Errorf("triage: %s: %w", op, err)
 		}
+		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, q.now())
 		if err == nil {
 			q.auditf(ctx, staff, action, id, detail)
@@ -565,7 +569,7 @@ func (q *Queue) Get(ctx context.Context, id string) (Item, error) {
 // Active returns the contact's ticket that is not closed; ErrNotFound from
 // storage when there is none.
 func (q *Queue) Active(ctx context.Context, ref storage.ContactRef) (Item, error) {
-	t, err := q.tickets.Active(ctx, ref)
+	t, err := q.activeTicket(ctx, ref)
 	if err != nil {
 		return Item{}, fmt.Errorf("triage: active: %w", err)
 	}
@@ -646,6 +650,7 @@ func (q *Queue) Acknowledge(ctx context.Context, it Item) (AckKind, time.Time, s
 			return AckNone, t.DueAt, t, nil
 		}
 		t.AckedAt = now
+		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
 			return kind, u.DueAt, u, nil
@@ -717,6 +722,7 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 				}
 			}
 		}
+		ticketsChanging(ctx)
 		if _, err := q.tickets.Update(ctx, t, now); err != nil {
 			if !errors.Is(err, storage.ErrConflict) {
 				errs = append(errs, err)

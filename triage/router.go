@@ -249,7 +249,7 @@ func (rt *Router) Handle(ctx context.Context, r chat.Replier, m *chat.Message) e
 		return rt.human(ctx, r, m, d, d.Queue)
 	}
 	if !rt.botWhileQueue {
-		active, err := rt.queue.tickets.Active(ctx, refOf(m))
+		active, err := rt.queue.activeTicket(ctx, refOf(m))
 		switch {
 		case err == nil:
 			d.Priority = max(d.Priority, Priority(active.Priority))

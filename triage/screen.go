@@ -195,6 +195,7 @@ func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, ne
 	active, err := s.queue.tickets.Active(ctx, refOf(m))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
+		ctx = withNoTicket(ctx, refOf(m))
 	case err != nil:
 		// The message stays in the inbox and comes back: better late than
 		// screened without knowing the conversation is urgent.
