@@ -49,6 +49,7 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 		return err
 	}
 	now := s.now()
+	ctx = withStateMemo(ctx, ref, st, found, now)
 	kw, isKW := s.control(m)
 	lang := s.language(st, found, kw, isKW, m)
 	if isKW {
@@ -367,6 +368,7 @@ func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error
 	if err != nil || hold != nil {
 		return err
 	}
+	forgetState(ctx)
 	if err := s.store.Erase(ctx, ref); err != nil {
 		return fmt.Errorf("consent: drop what a declining person left: %w", err)
 	}

@@ -137,6 +137,7 @@ func (s *Service) Erase(ctx context.Context, ref storage.ContactRef, req Request
 }
 
 func (s *Service) eraseNow(ctx context.Context, ref storage.ContactRef, actor string) error {
+	forgetState(ctx)
 	if err := s.store.Erase(ctx, ref); err != nil {
 		return fmt.Errorf("consent: erase: %w", err)
 	}

@@ -303,6 +303,7 @@ type entry struct {
 // another writer got there first, and returns the new state.
 func (s *Service) appendEvent(ctx context.Context, ref storage.ContactRef, en entry) (storage.ConsentState, error) {
 	log := s.store.Consent()
+	forgetState(ctx)
 	for attempt := 0; ; attempt++ {
 		st, found, err := s.State(ctx, ref)
 		if err != nil {
