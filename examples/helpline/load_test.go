@@ -69,11 +69,12 @@ func (r *replies) seen(s whatsapptest.Sent) {
 //
 // HELPLINE_LOAD_PEOPLE (default 200) and HELPLINE_LOAD_MESSAGES (default
 // 20000) size the run; it stops after 2 minutes in any case.
+// HELPLINE_LOAD_WORKERS sets the line's -workers (default 128).
 func BenchmarkHelplineLoad(b *testing.B) {
 	people := envInt("HELPLINE_LOAD_PEOPLE", 200)
 	messages := envInt("HELPLINE_LOAD_MESSAGES", 20000)
 	rs := &replies{waiting: map[string]chan whatsapptest.Sent{}}
-	cfg := config{addr: "127.0.0.1:0", db: loadDB(b), phone: false,
+	cfg := config{addr: "127.0.0.1:0", db: loadDB(b), phone: false, workers: envInt("HELPLINE_LOAD_WORKERS", defaultWorkers),
 		getenv: func(string) string { return "" }, onSend: rs.seen, unlimited: true}
 	a, err := newApp(b.Context(), cfg, io.Discard, io.Discard)
 	if err != nil {
