@@ -71,7 +71,21 @@ func (s *Server) Run(ctx context.Context) error {
 		work:     work,
 		finished: make(chan struct{}, 1),
 		flights:  make(map[int64]*flight),
+		jobs:     make(chan job, s.workers),
 	}
+	// A fixed set of goroutines handles the events: a goroutine started
+	// for each event would grow its stack anew, through the handlers, the
+	// store and the HTTP client, every time.
+	// They end once Run no longer claims and their last event is done
+	// (Run does not wait for a handler that ignores its cancellation).
+	for range s.workers {
+		go func() {
+			for j := range r.jobs {
+				s.runJob(r, j)
+			}
+		}()
+	}
+	defer close(r.jobs)
 	keeperDone := make(chan struct{})
 	go func() {
 		defer close(keeperDone)
@@ -162,6 +176,8 @@ type runState struct {
 	work     context.Context // parent of every handler's context
 	finished chan struct{}   // a worker finished: partitions may have freed up
 	wg       sync.WaitGroup
+
+	jobs chan job // claimed events for the workers
 
 	mu      sync.Mutex
 	flights map[int64]*flight
@@ -288,21 +304,33 @@ func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) {
 	r.flights[c.Seq] = f
 	r.mu.Unlock()
 	r.wg.Add(1)
-	go func() {
-		defer func() {
-			cancel()
-			r.mu.Lock()
-			delete(r.flights, c.Seq)
-			r.mu.Unlock()
-			<-sem
-			select {
-			case r.finished <- struct{}{}:
-			default:
-			}
-			r.wg.Done()
-		}()
-		s.process(r, f)
+	// sem holds a slot for every event between here and runJob's end, and
+	// has as many slots as jobs has room and there are workers: this send
+	// never waits.
+	r.jobs <- job{f: f, sem: sem}
+}
+
+// job is a claimed event given to a worker.
+type job struct {
+	f   *flight
+	sem chan struct{}
+}
+
+func (s *Server) runJob(r *runState, j job) {
+	f := j.f
+	defer func() {
+		f.cancel()
+		r.mu.Lock()
+		delete(r.flights, f.c.Seq)
+		r.mu.Unlock()
+		<-j.sem
+		select {
+		case r.finished <- struct{}{}:
+		default:
+		}
+		r.wg.Done()
 	}()
+	s.process(r, f)
 }
 
 // keepLeases extends, every third of the lease, the lease of every event
