@@ -40,6 +40,41 @@ func packItem(it storage.InboxItem) []byte {
 	return seal.AAD(it.Key, it.Partition, string(it.Payload))
 }
 
+// nextCounted draws n order numbers and adds n to the count of items
+// (Dialect.InboxRows) in one statement, for a Put that expects to insert
+// all of its n items; Put takes back the count of those it did not insert.
+func (b inbox) nextCounted(ctx context.Context, q db, n int) ([]int64, error) {
+	rows, err := q.query(ctx, "UPDATE counters SET value = value + ? WHERE name IN ('inbox_order', 'inbox_rows') RETURNING name, value", n)
+	if err != nil {
+		return nil, err
+	}
+	var last int64
+	found := 0
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		found++
+		if name == "inbox_order" {
+			last = v
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if found != 2 {
+		return nil, fmt.Errorf("counters inbox_order and inbox_rows: %d of 2 found: %w", found, storage.ErrCorrupt)
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = last - int64(n) + 1 + int64(i)
+	}
+	return out, nil
+}
+
 func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
 	for i, it := range items {
 		if it.Key == "" {
@@ -68,7 +103,13 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 				return err
 			}
 		}
-		ords, err := s.d.Next(ctx, q.querier(), "inbox_order", len(items))
+		var ords []int64
+		var err error
+		if s.d.InboxRows {
+			ords, err = b.nextCounted(ctx, q, len(items))
+		} else {
+			ords, err = s.d.Next(ctx, q.querier(), "inbox_order", len(items))
+		}
 		if err != nil {
 			return err
 		}
@@ -109,8 +150,9 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 				return err
 			}
 		}
-		if n := len(inserted); n > 0 && s.d.InboxRows {
-			if _, err := q.exec(ctx, "UPDATE counters SET value = value + ? WHERE name = 'inbox_rows'", n); err != nil {
+		if dup := len(items) - len(inserted); dup > 0 && s.d.InboxRows {
+			// nextCounted counted every item; take back those not inserted.
+			if _, err := q.exec(ctx, "UPDATE counters SET value = value - ? WHERE name = 'inbox_rows'", dup); err != nil {
 				return err
 			}
 		}
