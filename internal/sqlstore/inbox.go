@@ -18,12 +18,16 @@ type inbox struct{ s *Store }
 
 var _ storage.Inbox = inbox{}
 
-// Inbox item states.
+// Inbox item states. An active item is leased while its owner is set: a
+// claim writes only the owner and the lease, never the state, so that it
+// changes no column any index holds or is filtered on (the partial indexes
+// all filter on state, and changing it would rewrite an entry in each).
+// State 1 (the leased state before schema version 5 of SQLite and 4 of
+// Postgres) is no longer written; the queries still read it as active.
 const (
-	inboxPending = 0
-	inboxLeased  = 1
-	inboxDead    = 2
-	inboxDone    = 3
+	inboxActive = 0 // pending (owner '') or leased (owner set)
+	inboxDead   = 2
+	inboxDone   = 3
 )
 
 // The key, partition and payload of an item are sealed together in body,
@@ -229,11 +233,11 @@ func (b inbox) Claim(ctx context.Context, owner string, max int, lease time.Dura
 	// The head of a partition is its active item (pending or leased) with
 	// the lowest ord; only a head whose retry time or lease has passed is
 	// claimable. Postgres skips heads another claimer is locking.
-	query := `UPDATE inbox SET state = 1, owner = ?, lease_until = ?, retry_at = 0, attempts = attempts + 1
+	query := `UPDATE inbox SET owner = ?, lease_until = ?, retry_at = 0, attempts = attempts + 1
 WHERE seq IN (
 	SELECT i.seq FROM inbox i
 	WHERE i.state IN (0, 1)
-	AND ((i.state = 0 AND i.retry_at <= ?) OR (i.state = 1 AND i.lease_until <= ?))
+	AND ((i.owner = '' AND i.retry_at <= ?) OR (i.owner <> '' AND i.lease_until <= ?))
 	AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.part = i.part AND j.state IN (0, 1) AND j.ord < i.ord)
 	ORDER BY i.ord LIMIT ? ` + s.d.SkipLocked + `)
 RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
@@ -286,6 +290,11 @@ func (b inbox) held(ctx context.Context, op string, seq int64, query string, arg
 	if err := s.open(ctx); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	if args[len(args)-1] == "" { // every query held runs ends with the owner
+		// Nobody holds an item in the name of no owner (a pending item's
+		// owner is empty: the queries must never match it).
+		return fmt.Errorf("%s %d: %w", op, seq, storage.ErrLeaseLost)
+	}
 	n, err := s.execOne(ctx, true, query, args...)
 	if err != nil {
 		return s.fail(op, err)
@@ -298,18 +307,18 @@ func (b inbox) held(ctx context.Context, op string, seq int64, query string, arg
 
 func (b inbox) Ack(ctx context.Context, owner string, seq int64) error {
 	return b.held(ctx, "inbox ack", seq,
-		"UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE seq = ? AND state = 1 AND owner = ?", seq, owner)
+		"UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE seq = ? AND state IN (0, 1) AND owner = ?", seq, owner)
 }
 
 func (b inbox) Nack(ctx context.Context, owner string, seq int64, retryAt time.Time, reason string) error {
 	return b.held(ctx, "inbox nack", seq,
-		"UPDATE inbox SET state = 0, owner = '', retry_at = ?, last_error = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		"UPDATE inbox SET owner = '', retry_at = ?, last_error = ? WHERE seq = ? AND state IN (0, 1) AND owner = ?",
 		ts(retryAt), reason, seq, owner)
 }
 
 func (b inbox) DeadLetter(ctx context.Context, owner string, seq int64, reason string) error {
 	return b.held(ctx, "inbox dead-letter", seq,
-		"UPDATE inbox SET state = 2, owner = '', last_error = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		"UPDATE inbox SET state = 2, owner = '', last_error = ? WHERE seq = ? AND state IN (0, 1) AND owner = ?",
 		reason, seq, owner)
 }
 
@@ -318,7 +327,7 @@ func (b inbox) Extend(ctx context.Context, owner string, seq int64, lease time.D
 		return fmt.Errorf("inbox extend: %w", fieldErr("lease", "must be positive"))
 	}
 	return b.held(ctx, "inbox extend", seq,
-		"UPDATE inbox SET lease_until = ? WHERE seq = ? AND state = 1 AND owner = ?",
+		"UPDATE inbox SET lease_until = ? WHERE seq = ? AND state IN (0, 1) AND owner = ?",
 		ts(now.Add(lease)), seq, owner)
 }
 
@@ -435,15 +444,15 @@ func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 		if err := rows.Scan(&state, &n); err != nil {
 			return storage.InboxStats{}, s.fail("inbox stats", err)
 		}
-		switch state {
-		case inboxPending:
-			st.Pending = n
-		case inboxLeased:
-			st.Leased = n
-		case inboxDead:
-			st.Dead = n
-		case inboxDone:
-			st.Done = n
+		switch state { // the codes Dialect.InboxStats gives
+		case 0:
+			st.Pending += n
+		case 1:
+			st.Leased += n
+		case 2:
+			st.Dead += n
+		case 3:
+			st.Done += n
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -466,6 +475,9 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 	if len(seqs) == 0 {
 		return nil, nil
 	}
+	if owner == "" { // see held
+		return slices.Clone(seqs), nil
+	}
 	var lost []int64
 	// Each statement stands alone: acks do not depend on each other.
 	err := s.one(ctx, true, func(ctx context.Context, q db) error {
@@ -478,7 +490,7 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 			for _, seq := range rest[:n] {
 				args = append(args, seq)
 			}
-			rows, err := q.query(ctx, "UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE state = 1 AND owner = ? AND seq IN ("+
+			rows, err := q.query(ctx, "UPDATE inbox SET state = 3, body = NULL, part = NULL, owner = '' WHERE state IN (0, 1) AND owner = ? AND seq IN ("+
 				placeholders(n)+") RETURNING seq", args...)
 			if err != nil {
 				return err

@@ -27,11 +27,12 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 		{SQL: "0001_init.sql"},
 		{SQL: "0002_message_ids.sql", After: "0002_message_ids_after.sql", Convert: sqlstore.ConvertMessageIDs(kr, dialect)},
 		{SQL: "0003_inbox_stats.sql"},
+		{SQL: "0004_leases.sql"},
 	})
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Option configures Open.
 type Option func(*options) error
@@ -190,7 +191,8 @@ var counters = map[string]bool{"inbox_order": true}
 var dialect = sqlstore.Dialect{
 	// Live states from the partial index inbox_live; acked items from the
 	// counters the triggers of migration 0003 keep.
-	InboxStats: `SELECT state, COUNT(*) FROM inbox WHERE state IN (0, 1, 2) GROUP BY state
+	InboxStats: `SELECT CASE WHEN state IN (0, 1) AND owner <> '' THEN 1 WHEN state IN (0, 1) THEN 0 ELSE state END, COUNT(*)
+FROM inbox WHERE state IN (0, 1, 2) GROUP BY 1
 UNION ALL SELECT 3, COALESCE(SUM(n), 0) FROM inbox_acked`,
 	Name:       "postgres",
 	Numbered:   true,

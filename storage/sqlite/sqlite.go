@@ -27,11 +27,12 @@ func migrations(kr storage.Keyring) ([]sqlstore.Migration, error) {
 		{SQL: "0002_message_ids.sql", After: "0002_message_ids_after.sql", Convert: sqlstore.ConvertMessageIDs(kr, dialect)},
 		{SQL: "0003_inbox_stats.sql"},
 		{SQL: "0004_inbox_rows.sql"},
+		{SQL: "0005_leases.sql"},
 	})
 }
 
 // SchemaVersion is the schema version this code writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Option configures Open.
 type Option func(*options) error
@@ -217,7 +218,7 @@ var dialect = sqlstore.Dialect{
 	// Pending and leased items from the partial index inbox_queue (and
 	// their rows), dead ones from inbox_dead; acked items are all items
 	// (the counter inbox_rows) less those (see migration 0004).
-	InboxStats: `SELECT state, COUNT(*) FROM inbox WHERE state IN (0, 1) GROUP BY state
+	InboxStats: `SELECT CASE WHEN owner = '' THEN 0 ELSE 1 END, COUNT(*) FROM inbox WHERE state IN (0, 1) GROUP BY 1
 UNION ALL SELECT 2, COUNT(*) FROM inbox WHERE state = 2
 UNION ALL SELECT 3, (SELECT value FROM counters WHERE name = 'inbox_rows')
 	- (SELECT COUNT(*) FROM inbox WHERE state IN (0, 1)) - (SELECT COUNT(*) FROM inbox WHERE state = 2)`,

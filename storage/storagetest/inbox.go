@@ -166,6 +166,19 @@ func inboxAckNeedsLease(t *testing.T, st storage.Store) {
 	ok(t, in.Ack(t.Context(), "w1", c.Seq))
 	is(t, in.Ack(t.Context(), "w1", c.Seq), storage.ErrLeaseLost)
 	is(t, in.Nack(t.Context(), "w1", c.Seq, t0, "x"), storage.ErrLeaseLost)
+
+	// A pending item is held by nobody, not by the empty owner.
+	put(t, st, t0, item("b", "q"))
+	var pending int64
+	for _, it := range of(in.Claim(t.Context(), "peek", 1, time.Nanosecond, t0)).must(t) {
+		pending = it.Seq
+	}
+	ok(t, in.Nack(t.Context(), "peek", pending, t0, "released"))
+	is(t, in.Ack(t.Context(), "", pending), storage.ErrLeaseLost)
+	is(t, in.Nack(t.Context(), "", pending, t0, "x"), storage.ErrLeaseLost)
+	is(t, in.DeadLetter(t.Context(), "", pending, "x"), storage.ErrLeaseLost)
+	is(t, in.Extend(t.Context(), "", pending, time.Minute, t0), storage.ErrLeaseLost)
+	eq(t, of(in.Stats(t.Context())).must(t), storage.InboxStats{Pending: 1, Done: 1}, "stats after acks by nobody")
 }
 
 func inboxAckedKeysDeduplicate(t *testing.T, st storage.Store) {
