@@ -73,6 +73,27 @@ func (c contacts) decode(ctx context.Context, k *keys, r contactRow) (storage.Co
 	return out, nil
 }
 
+// returning runs a statement on contacts that returns contactReturning
+// for at most one row.
+func (c contacts) returning(ctx context.Context, q db, query string, args ...any) (contactRow, bool, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return contactRow{}, false, err
+	}
+	var (
+		row   contactRow
+		found bool
+	)
+	if rows.Next() {
+		found = true
+		row, err = scanContact(rows)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return row, found, err
+}
+
 // one reads a single contact.
 func (c contacts) one(ctx context.Context, q db, where string, arg any) (storage.Contact, error) {
 	r, err := q.row(ctx, "SELECT "+contactCols+contactFrom+where, arg)
@@ -89,6 +110,10 @@ func (c contacts) one(ctx context.Context, q db, where string, arg any) (storage
 	return c.decode(ctx, c.s.keys(), row)
 }
 
+// touchQuery moves a known contact's last inbound time forward and returns
+// the contact.
+const touchQuery = "UPDATE contacts SET last_inbound_at = ?, updated_at = ?, version = version + 1 WHERE subject = ? AND last_inbound_at < ? RETURNING " + contactReturning
+
 func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Time) (storage.Contact, error) {
 	if err := ref.Validate(); err != nil {
 		return storage.Contact{}, fmt.Errorf("contacts touch: %w", err)
@@ -103,22 +128,7 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 		k := s.keys()
 		// Most messages come from someone already known, in order: one
 		// statement moves the time and reads the contact back.
-		rows, err := q.query(ctx, "UPDATE contacts SET last_inbound_at = ?, updated_at = ?, version = version + 1 WHERE subject = ? AND last_inbound_at < ? RETURNING "+contactReturning,
-			ts(at), ts(at), subj, ts(at))
-		if err != nil {
-			return err
-		}
-		var (
-			row   contactRow
-			found bool
-		)
-		if rows.Next() {
-			found = true
-			row, err = scanContact(rows)
-		}
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
+		row, found, err := c.returning(ctx, q, touchQuery, ts(at), ts(at), subj, ts(at))
 		if err != nil {
 			return err
 		}
@@ -126,22 +136,30 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 			out, err = c.decode(ctx, k, row)
 			return err
 		}
+		// Someone new, or a message older than the last one seen.
 		box, err := k.forWrite(ctx, q, subj)
 		if err != nil {
 			return err
 		}
-		n, err := q.exec(ctx, "UPDATE contacts SET last_inbound_at = ?, updated_at = ?, version = version + 1 WHERE subject = ? AND last_inbound_at < ?",
-			ts(at), ts(at), subj, ts(at))
+		id := s.newID()
+		row, found, err = c.returning(ctx, q, `INSERT INTO contacts (id, subject, ref, language, last_inbound_at, created_at, updated_at, version)
+VALUES (?, ?, ?, '', ?, ?, ?, 1) ON CONFLICT (subject) DO NOTHING RETURNING `+contactReturning,
+			id, subj, sealRef(box, ref, "contacts", id), ts(at), ts(at), ts(at))
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			id := s.newID()
-			if _, err := q.exec(ctx, `INSERT INTO contacts (id, subject, ref, language, last_inbound_at, created_at, updated_at, version)
-VALUES (?, ?, ?, '', ?, ?, ?, 1) ON CONFLICT (subject) DO NOTHING`,
-				id, subj, sealRef(box, ref, "contacts", id), ts(at), ts(at), ts(at)); err != nil {
+		if !found {
+			// Known after all: another writer created the contact while
+			// this one looked (Postgres, where writers run side by
+			// side); move its time now that its row is visible.
+			row, found, err = c.returning(ctx, q, touchQuery, ts(at), ts(at), subj, ts(at))
+			if err != nil {
 				return err
 			}
+		}
+		if found {
+			out, err = c.decode(ctx, k, row)
+			return err
 		}
 		out, err = c.one(ctx, q, "WHERE c.subject = ?", subj)
 		return err

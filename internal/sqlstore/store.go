@@ -832,11 +832,13 @@ func (k *keys) forWrite(ctx context.Context, q db, subject []byte) (*seal.Box, e
 		if werr != nil {
 			return nil, fmt.Errorf("wrap data key: %w", werr)
 		}
-		if _, err := q.exec(ctx, "INSERT INTO dek (subject, wrapped, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING",
-			subject, w, k.s.now().UnixNano()); err != nil {
-			return nil, err
+		// RETURNING gives the row only when this insert made it; another
+		// writer's key, made meanwhile, is read back instead.
+		err = q.scanRow(ctx, "INSERT INTO dek (subject, wrapped, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING RETURNING wrapped",
+			[]any{subject, w, k.s.now().UnixNano()}, &wrapped)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = q.scanRow(ctx, sel, []any{subject}, &wrapped)
 		}
-		err = q.scanRow(ctx, sel, []any{subject}, &wrapped)
 	}
 	if err != nil {
 		return nil, err
