@@ -126,28 +126,49 @@ func (ms messages) UpdateStatus(ctx context.Context, id string, d storage.Delive
 	}
 	var moved bool
 	idHash := s.messageHash(id)
+	// One statement moves the status unless it holds one that d does not
+	// supersede; only when it moved nothing does a read tell a message at
+	// a later status from a message not in the log.
+	query, args := "UPDATE messages SET status = ?, status_at = ?, error_code = ? WHERE id_hash = ?", []any{string(d), ts(at), errorCode, idHash}
+	if held := notSuperseded(d); len(held) > 0 {
+		query += " AND status NOT IN (" + placeholders(len(held)) + ")"
+		args = append(args, held...)
+	}
 	err := s.write(ctx, func(q db) error {
-		moved = false
-		var cur string
-		err := q.scanRow(ctx, "SELECT status FROM messages WHERE id_hash = ? "+s.d.ForUpdate, []any{idHash}, &cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return storage.ErrNotFound
-		}
+		n, err := q.exec(ctx, query, args...)
 		if err != nil {
 			return err
 		}
-		if !d.Supersedes(storage.Delivery(cur)) {
+		moved = n == 1
+		if moved {
 			return nil
 		}
-		n, err := q.exec(ctx, "UPDATE messages SET status = ?, status_at = ?, error_code = ? WHERE id_hash = ? AND status = ?",
-			string(d), ts(at), errorCode, idHash, cur)
-		moved = n == 1
+		var one int
+		err = q.scanRow(ctx, "SELECT 1 FROM messages WHERE id_hash = ?", []any{idHash}, &one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return storage.ErrNotFound
+		}
 		return err
 	})
 	if err != nil {
 		return false, s.fail("messages update status", err)
 	}
 	return moved, nil
+}
+
+// deliveries are the delivery states a message can hold.
+var deliveries = []storage.Delivery{storage.DeliveryNone, storage.DeliverySent, storage.DeliveryDelivered,
+	storage.DeliveryRead, storage.DeliveryPlayed, storage.DeliveryFailed}
+
+// notSuperseded lists the states d must not replace (Delivery.Supersedes).
+func notSuperseded(d storage.Delivery) []any {
+	var out []any
+	for _, prev := range deliveries {
+		if !d.Supersedes(prev) {
+			out = append(out, string(prev))
+		}
+	}
+	return out
 }
 
 func (ms messages) History(ctx context.Context, ref storage.ContactRef, limit int) ([]storage.MessageRecord, error) {

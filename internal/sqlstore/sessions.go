@@ -68,7 +68,34 @@ func (ss sessions) Put(ctx context.Context, in storage.Session, now time.Time) (
 	}
 	subj := s.subject(in.Contact)
 	var out storage.Session
+	result := func(next int64) storage.Session {
+		var d []byte
+		if len(in.Data) > 0 {
+			d = append([]byte(nil), in.Data...)
+		}
+		return storage.Session{Contact: in.Contact, Data: d, Version: next, UpdatedAt: tm(ts(now)), ExpiresAt: tm(ts(in.ExpiresAt))}
+	}
 	err := s.write(ctx, func(q db) error {
+		if in.Version > 0 {
+			// The next step of a live session (most puts): one update
+			// that holds exactly when the stored version is in.Version.
+			box, err := s.keys().forWrite(ctx, q, subj)
+			if err != nil {
+				return err
+			}
+			n, err := q.exec(ctx, `UPDATE sessions SET ref = ?, data = ?, version = version + 1, updated_at = ?, expires_at = ?
+WHERE subject = ? AND version = ? AND (expires_at = 0 OR expires_at >= ?)`,
+				sealRef(box, in.Contact, "sessions", subjectHex(subj)), box.Seal(in.Data, aad("sessions", "data", subjectHex(subj))),
+				ts(now), ts(in.ExpiresAt), subj, in.Version, ts(now))
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("version %d is not the version stored: %w", in.Version, storage.ErrConflict)
+			}
+			out = result(in.Version + 1)
+			return nil
+		}
 		var version, expires int64
 		err := q.scanRow(ctx, "SELECT version, expires_at FROM sessions WHERE subject = ? "+s.d.ForUpdate, []any{subj}, &version, &expires)
 		exists := err == nil
@@ -102,11 +129,7 @@ func (ss sessions) Put(ctx context.Context, in storage.Session, now time.Time) (
 			subj, ref, data, next, ts(now), ts(in.ExpiresAt)); err != nil {
 			return err
 		}
-		var d []byte
-		if len(in.Data) > 0 {
-			d = append([]byte(nil), in.Data...)
-		}
-		out = storage.Session{Contact: in.Contact, Data: d, Version: next, UpdatedAt: tm(ts(now)), ExpiresAt: tm(ts(in.ExpiresAt))}
+		out = result(next)
 		return nil
 	})
 	if err != nil {

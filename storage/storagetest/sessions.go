@@ -60,7 +60,10 @@ func sessionExpiry(t *testing.T, st storage.Store) {
 	sameTime(t, got.ExpiresAt, at(time.Hour), "stored expires")
 	_, err := ss.Get(t.Context(), ref(1), at(2*time.Hour))
 	is(t, err, storage.ErrNotFound)
-	// An expired session counts as none.
+	// An expired session counts as none: its version no longer holds.
+	s.Data = []byte("late step")
+	_, err = ss.Put(t.Context(), s, at(2*time.Hour))
+	is(t, err, storage.ErrConflict)
 	fresh := of(ss.Put(t.Context(), storage.Session{Contact: ref(1), Data: []byte("new")}, at(2*time.Hour))).must(t)
 	got = of(ss.Get(t.Context(), ref(1), at(3*time.Hour))).must(t)
 	sameBytes(t, got.Data, []byte("new"), "data of the new session")
