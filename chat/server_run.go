@@ -524,10 +524,11 @@ func (s *Server) handleMessage(ctx context.Context, m *Message) error {
 		at = now
 	}
 	ref := storage.ContactRef{Channel: m.From.Channel, Identifier: m.From.Contact}
-	if _, err := s.contacts.Touch(ctx, ref, at); err != nil {
+	c, err := s.contacts.Touch(ctx, ref, at)
+	if err != nil {
 		return fmt.Errorf("record last inbound time: %w", err)
 	}
-	ctx = context.WithValue(ctx, inboundKey{}, inbound{channel: m.From.Channel, contact: m.From.Contact, at: at})
+	ctx = context.WithValue(ctx, inboundKey{}, inbound{channel: m.From.Channel, contact: m.From.Contact, at: at, c: c})
 	return s.handler.Handle(ctx, replier{s: s, to: m.From}, m)
 }
 

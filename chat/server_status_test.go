@@ -123,3 +123,39 @@ func TestAcceptQueuesStatusesForACustomHandler(t *testing.T) {
 		t.Fatalf("inbox %+v; a custom status handler gets its statuses through the inbox", st)
 	}
 }
+
+func TestHandlersGetTheContactTheServerRecorded(t *testing.T) {
+	store := memory.New()
+	at := time.Now().Add(-time.Minute).Truncate(time.Second)
+	type seen struct {
+		c            storage.Contact
+		ok, otherRef bool
+	}
+	got := make(chan seen, 1)
+	h := chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		ref := storage.ContactRef{Channel: m.From.Channel, Identifier: m.From.Contact}
+		c, ok := chat.ContactFrom(ctx, ref)
+		_, other := chat.ContactFrom(ctx, storage.ContactRef{Channel: m.From.Channel, Identifier: contactN(9)})
+		got <- seen{c, ok, other}
+		return nil
+	})
+	srv, err := chat.NewServer(store, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runServer(t, srv)
+	defer stop()
+	if err := srv.Accept(context.Background(), []chat.Event{textEvent(contactN(1), "wamid.1", "hi", at)}); err != nil {
+		t.Fatal(err)
+	}
+	s := <-got
+	if !s.ok || s.c.ID == "" || s.c.Ref.Identifier != contactN(1) || !s.c.LastInboundAt.Equal(at) {
+		t.Fatalf("ContactFrom = %+v, %v; want the contact with the message's time", s.c, s.ok)
+	}
+	if s.otherRef {
+		t.Fatal("ContactFrom answered for someone else")
+	}
+	if _, ok := chat.ContactFrom(context.Background(), s.c.Ref); ok {
+		t.Fatal("ContactFrom answered outside a handler")
+	}
+}

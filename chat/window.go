@@ -52,6 +52,20 @@ func (w ContactWindow) LastInbound(ctx context.Context, a Address) (time.Time, e
 type inbound struct {
 	channel, contact string
 	at               time.Time
+	c                storage.Contact // as Touch returned it
+}
+
+// ContactFrom returns the person whose message is being handled as the
+// Server recorded them (storage.Contacts.Touch) just before the handlers
+// ran, when ctx is a handler's context and ref is that person; handlers that
+// need the contact read it from there instead of the store. A handler that
+// changes the contact must read it back from the store to see its change.
+func ContactFrom(ctx context.Context, ref storage.ContactRef) (storage.Contact, bool) {
+	in, ok := ctx.Value(inboundKey{}).(inbound)
+	if !ok || in.channel != ref.Channel || in.contact != ref.Identifier || in.c.ID == "" {
+		return storage.Contact{}, false
+	}
+	return in.c, true
 }
 
 type inboundKey struct{}

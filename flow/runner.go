@@ -304,6 +304,9 @@ func (r *Runner) contact(ctx context.Context, ref storage.ContactRef, now time.T
 	if r.contacts == nil {
 		return storage.Contact{Ref: ref}, nil
 	}
+	if c, ok := chat.ContactFrom(ctx, ref); ok {
+		return c, nil // recorded by the Server for this very message
+	}
 	c, err := r.contacts.Get(ctx, ref)
 	if errors.Is(err, storage.ErrNotFound) {
 		c, err = r.contacts.Touch(ctx, ref, now)
