@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -148,14 +146,14 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 	if conc == 0 {
 		conc = 64
 	}
-	metaHTTP := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: conc, MaxIdleConnsPerHost: conc, IdleConnTimeout: time.Minute,
-	}}
-	// Build and sign every delivery before the clock starts, so that the
-	// generator's own work is not measured as the pipeline's.
+	meta := newRawClient(ln.Addr().String(), conc)
+	defer meta.close()
+	// Build and sign every delivery, down to the bytes of its request,
+	// before the clock starts, so that the generator's own work is not
+	// measured as the pipeline's.
 	type delivery struct {
-		id, signature string
-		body          []byte
+		id      string
+		request []byte
 	}
 	n := cfg.Plan.Count
 	if cfg.Plan.Rate > 0 {
@@ -172,7 +170,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 			Body: "Hello, where can I find the nearest office?",
 			Time: sentAt,
 		})
-		deliveries[i] = delivery{id: id, body: body, signature: webhooktest.Sign(body, loadSecret)}
+		deliveries[i] = delivery{id: id, request: rawRequest(ln.Addr().String(), "/webhook", body, webhooktest.Sign(body, loadSecret))}
 	}
 	cfg.Plan.Count = n
 
@@ -182,24 +180,16 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 		d := deliveries[i]
 		id := d.id
 		pending.Store(id, scheduled)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhookURL, bytes.NewReader(d.body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(webhooktest.SignatureHeader, d.signature)
 		sent := time.Now()
-		resp, err := metaHTTP.Do(req)
+		status, err := meta.do(ctx, d.request)
 		if err != nil {
 			pending.Delete(id)
 			return err
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
 		now := time.Now()
-		if resp.StatusCode != http.StatusOK {
+		if status != http.StatusOK {
 			pending.Delete(id)
-			return fmt.Errorf("webhook answered %d", resp.StatusCode)
+			return fmt.Errorf("webhook answered %d", status)
 		}
 		ack.Add(now.Sub(scheduled))
 		wire.Add(now.Sub(sent))
