@@ -110,9 +110,14 @@ func (c contacts) one(ctx context.Context, q db, where string, arg any) (storage
 	return c.decode(ctx, c.s.keys(), row)
 }
 
-// touchQuery moves a known contact's last inbound time forward and returns
-// the contact.
-const touchQuery = "UPDATE contacts SET last_inbound_at = ?, updated_at = ?, version = version + 1 WHERE subject = ? AND last_inbound_at < ? RETURNING " + contactReturning
+// touchQuery moves a known contact's last inbound time forward (or keeps
+// it, for a second message in the same instant) and returns the contact.
+const touchQuery = `UPDATE contacts SET updated_at = CASE WHEN last_inbound_at < ? THEN ? ELSE updated_at END,
+	version = CASE WHEN last_inbound_at < ? THEN version + 1 ELSE version END, last_inbound_at = ?
+WHERE subject = ? AND last_inbound_at <= ? RETURNING ` + contactReturning
+
+// touchArgs are touchQuery's arguments.
+func touchArgs(subj []byte, at int64) []any { return []any{at, at, at, at, subj, at} }
 
 func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Time) (storage.Contact, error) {
 	if err := ref.Validate(); err != nil {
@@ -128,7 +133,7 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 		k := s.keys()
 		// Most messages come from someone already known, in order: one
 		// statement moves the time and reads the contact back.
-		row, found, err := c.returning(ctx, q, touchQuery, ts(at), ts(at), subj, ts(at))
+		row, found, err := c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
 		if err != nil {
 			return err
 		}
@@ -152,7 +157,7 @@ VALUES (?, ?, ?, '', ?, ?, ?, 1) ON CONFLICT (subject) DO NOTHING RETURNING `+co
 			// Known after all: another writer created the contact while
 			// this one looked (Postgres, where writers run side by
 			// side); move its time now that its row is visible.
-			row, found, err = c.returning(ctx, q, touchQuery, ts(at), ts(at), subj, ts(at))
+			row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
 			if err != nil {
 				return err
 			}

@@ -36,6 +36,9 @@ func contactTouchCreates(t *testing.T, st storage.Store) {
 	sameTime(t, byID.LastInboundAt, t0, "last inbound by id")
 	again := of(cs.Touch(t.Context(), ref(1), t0)).must(t)
 	eq(t, again.ID, c.ID, "id of a second touch")
+	// A second message in the same instant changes nothing.
+	eq(t, again.Version, c.Version, "version after a touch at the same time")
+	sameTime(t, again.UpdatedAt, c.UpdatedAt, "updated after a touch at the same time")
 }
 
 func contactTouchForward(t *testing.T, st storage.Store) {
@@ -48,6 +51,7 @@ func contactTouchForward(t *testing.T, st storage.Store) {
 	}
 	earlier := of(cs.Touch(t.Context(), ref(1), at(time.Minute))).must(t)
 	sameTime(t, earlier.LastInboundAt, at(time.Hour), "last inbound after an earlier touch")
+	eq(t, earlier.Version, later.Version, "version after an earlier touch")
 	sameTime(t, earlier.CreatedAt, t0, "created")
 	got := of(cs.Get(t.Context(), ref(1))).must(t)
 	sameTime(t, got.LastInboundAt, at(time.Hour), "stored last inbound")
