@@ -230,6 +230,10 @@ func (b inbox) Claim(ctx context.Context, owner string, max int, lease time.Dura
 	if err := s.open(ctx); err != nil {
 		return nil, fmt.Errorf("inbox claim: %w", err)
 	}
+	// The limit is written "? + 0": SQLite plans a bare bound LIMIT with
+	// its value, and prepares the statement again whenever the value
+	// changes, which the claims of a busy server do every time.
+	//
 	// The head of a partition is its active item (pending or leased) with
 	// the lowest ord; only a head whose retry time or lease has passed is
 	// claimable. Postgres skips heads another claimer is locking.
@@ -239,7 +243,7 @@ WHERE seq IN (
 	WHERE i.state IN (0, 1)
 	AND ((i.owner = '' AND i.retry_at <= ?) OR (i.owner <> '' AND i.lease_until <= ?))
 	AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.part = i.part AND j.state IN (0, 1) AND j.ord < i.ord)
-	ORDER BY i.ord LIMIT ? ` + s.d.SkipLocked + `)
+	ORDER BY i.ord LIMIT ? + 0 ` + s.d.SkipLocked + `)
 RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	(SELECT d.wrapped FROM dek d WHERE d.subject = inbox.part)`
 	var out []storage.Claimed
