@@ -100,7 +100,7 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 	for i, it := range items {
 		subjects[i] = s.partSubject(it.Partition)
 	}
-	err := s.write(ctx, func(q db) error {
+	err := s.writeFirst(ctx, func(q db) error {
 		clear(fresh)
 		if s.d.LockPartitions != nil {
 			if err := s.d.LockPartitions(ctx, q.querier(), subjects); err != nil {

@@ -493,7 +493,14 @@ func (s *Store) reader() db { return db{s: s} }
 
 // write runs fn in a durable write transaction, again when it lost a race.
 func (s *Store) write(ctx context.Context, fn func(q db) error) error {
-	return s.writeMode(ctx, false, fn)
+	return s.writeMode(ctx, false, false, fn)
+}
+
+// writeFirst is write for work someone waits on before answering over the
+// network (an inbox Put): on the pinned writer it is committed ahead of the
+// other work queued with it.
+func (s *Store) writeFirst(ctx context.Context, fn func(q db) error) error {
+	return s.writeMode(ctx, false, true, fn)
 }
 
 // execOne runs a single write statement as its own transaction: on the
@@ -517,6 +524,7 @@ type request struct {
 	// of a request without tx is statements that each stand alone (an
 	// ack, a claim), which alone run in autocommit.
 	tx    bool
+	first bool // committed and answered ahead of the rest of its group
 	fn    func(ctx context.Context, q db) error
 	state atomic.Int32
 	err   error
@@ -601,8 +609,7 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 		batch := p.queue
 		p.queue = nil
 		p.qmu.Unlock()
-		s.runGroup(p, batch)
-		<-p.sem
+		s.runGroup(p, batch, r) // lets go of the writer
 		return r.result()
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(queued, abandoned) {
@@ -614,13 +621,53 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 }
 
 // runGroup runs a batch of requests on the pinned writer, which the caller
-// holds, and marks each done.
-func (s *Store) runGroup(p *pinned, batch []*request) {
-	defer func() {
-		for _, r := range batch {
-			close(r.done)
+// (whose own request is own) holds, marks each done, and lets go of the
+// writer. Requests marked first (an inbox Put, which a webhook is waiting
+// on before it answers) are committed and answered before the rest of the
+// group runs: their wait is one commit of their own work, not of everything
+// that queued with them. A caller whose own request was among them returns
+// then, and the rest runs on in a goroutine that holds the writer until it
+// is done.
+func (s *Store) runGroup(p *pinned, batch []*request, own *request) {
+	var first, rest []*request
+	for _, r := range batch {
+		if r.first {
+			first = append(first, r)
+		} else {
+			rest = append(rest, r)
 		}
-	}()
+	}
+	if len(first) == 0 || len(rest) == 0 {
+		s.runBatch(p, batch)
+		answer(batch)
+		<-p.sem
+		return
+	}
+	s.runBatch(p, first)
+	answer(first)
+	if own.first {
+		go func() {
+			s.runBatch(p, rest)
+			answer(rest)
+			<-p.sem
+		}()
+		return
+	}
+	s.runBatch(p, rest)
+	answer(rest)
+	<-p.sem
+}
+
+// answer wakes the callers of requests that have their outcome.
+func answer(rs []*request) {
+	for _, r := range rs {
+		close(r.done)
+	}
+}
+
+// runBatch runs requests in one transaction on the pinned writer, which
+// the caller holds.
+func (s *Store) runBatch(p *pinned, batch []*request) {
 	run := make([]*request, 0, len(batch))
 	for _, r := range batch {
 		if r.state.CompareAndSwap(queued, taken) {
@@ -723,9 +770,9 @@ func (s *Store) runAlone(q db, r *request) {
 	}
 }
 
-func (s *Store) writeMode(ctx context.Context, relaxed bool, fn func(q db) error) error {
+func (s *Store) writeMode(ctx context.Context, relaxed, first bool, fn func(q db) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.writeOnce(ctx, relaxed, fn)
+		err := s.writeOnce(ctx, relaxed, first, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt >= 8 {
 			return err
 		}
@@ -739,9 +786,9 @@ func (s *Store) writeMode(ctx context.Context, relaxed bool, fn func(q db) error
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, relaxed bool, fn func(q db) error) error {
+func (s *Store) writeOnce(ctx context.Context, relaxed, first bool, fn func(q db) error) error {
 	if p := s.pin; p != nil {
-		return s.writePinned(ctx, p, relaxed, fn)
+		return s.writePinned(ctx, p, relaxed, first, fn)
 	}
 	tx, err := s.w.BeginTx(ctx, s.d.TxOptions)
 	if err != nil {
@@ -762,8 +809,8 @@ func (s *Store) writeOnce(ctx context.Context, relaxed bool, fn func(q db) error
 
 // writePinned runs fn as one transaction on the pinned writer, grouped
 // with other callers' work under one commit (see submit).
-func (s *Store) writePinned(ctx context.Context, p *pinned, relaxed bool, fn func(q db) error) error {
-	return s.submit(ctx, p, &request{ctx: ctx, relaxed: relaxed, tx: true,
+func (s *Store) writePinned(ctx context.Context, p *pinned, relaxed, first bool, fn func(q db) error) error {
+	return s.submit(ctx, p, &request{ctx: ctx, relaxed: relaxed, tx: true, first: first,
 		fn: func(_ context.Context, q db) error { return fn(q) }, done: make(chan struct{})})
 }
 

@@ -262,3 +262,58 @@ func TestGroupCommitPanic(t *testing.T) {
 		t.Fatalf("a write after the panic: %v", err)
 	}
 }
+
+// TestGroupCommitAnswersPutsFirst queues an inbox Put and another write
+// behind a busy writer: the Put, which a webhook waits on, is committed and
+// answered while the other write is still running.
+func TestGroupCommitAnswersPutsFirst(t *testing.T) {
+	st, ring := openHeld(t)
+	ctx := t.Context()
+	known := storage.ContactRef{Channel: "whatsapp", Identifier: "15550000001"}
+	if _, err := st.Contacts().Touch(ctx, known, time.Now()); err != nil { // its data key exists now
+		t.Fatal(err)
+	}
+
+	ring.arm()
+	first := ring
+	firstEntered, firstRelease := first.entered, first.release
+	busy := make(chan error, 1)
+	go func() { busy <- st.Messages().Record(ctx, msg("wamid.busy", "15550000002", "hello")) }()
+	<-firstEntered // the writer is held inside that write
+
+	ring.arm() // the next new data key (the other write's) is held too
+	secondEntered, secondRelease := ring.entered, ring.release
+	other := make(chan error, 1)
+	go func() { other <- st.Messages().Record(ctx, msg("wamid.other", "15550000003", "hello")) }()
+	put := make(chan error, 1)
+	go func() {
+		_, err := st.Inbox().Put(ctx, []storage.InboxItem{{Key: "k", Partition: storage.PartitionOf(known), Payload: []byte("x"), At: time.Now()}}, time.Now())
+		put <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // both queue behind the held writer
+	close(firstRelease)
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-put:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Put waited for the other write")
+	}
+	<-secondEntered
+	select {
+	case err := <-other:
+		t.Fatalf("the other write finished (%v) while it was held", err)
+	default:
+	}
+	close(secondRelease)
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	if s, err := st.Inbox().Stats(ctx); err != nil || s.Pending != 1 {
+		t.Fatalf("stats %+v, %v; want the Put's item", s, err)
+	}
+}
