@@ -10,9 +10,15 @@
 // latency from delivery to reply, as p50/p90/p99.
 //
 // Every run is bounded by a message count and a duration, and talks only to
-// servers it starts on 127.0.0.1.
+// servers it starts on 127.0.0.1. Meta's side is played by a lean sender:
+// each delivery is signed and built down to its bytes before the clock
+// starts, and written on a kept-alive connection, so that the generator
+// takes little of the CPU it shares with what it measures.
 //
-//	go run ./examples/loadgen -stores memory,sqlite -rate 5000 -n 50000 -duration 10s
+//	go run ./examples/loadgen -stores sqlite -n 40000 -duration 10s -rate 5000 -concurrency 512 -workers 256
+//
+// SQLite runs with -sqlite-sync normal unless -sqlite-sync full is given
+// (the library's default). BENCHMARKS.md has the figures.
 //
 // The postgres store needs -postgres (default $IMPACTCHAT_TEST_POSTGRES), a
 // database on this machine; each run works in a new schema and drops it.
