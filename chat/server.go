@@ -18,7 +18,9 @@ import (
 
 // Server is the runtime of a line. Accept stores the events a channel
 // delivers in the durable inbox (storage.Inbox) and returns once they are
-// safe; Run drains the inbox into the Handler chain.
+// safe; Run drains the inbox into the Handler chain. With the default
+// status handler, delivery statuses are recorded in storage.Messages by
+// Accept itself, as durably, and do not go through the inbox (see Accept).
 //
 // The guarantees:
 //
