@@ -18,16 +18,20 @@ type inbox struct{ s *Store }
 
 var _ storage.Inbox = inbox{}
 
-// Inbox item states. An active item is leased while its owner is set: a
-// claim writes only the owner and the lease, never the state, so that it
-// changes no column any index holds or is filtered on (the partial indexes
-// all filter on state, and changing it would rewrite an entry in each).
-// State 1 (the leased state before schema version 5 of SQLite and 4 of
-// Postgres) is no longer written; the queries still read it as active.
+// Inbox item states: 0 active, 2 dead-lettered, 3 acked. An active item is
+// leased while its owner is set: a claim writes only the owner and the
+// lease, never the state, so that it changes no column any index holds or
+// is filtered on (the partial indexes all filter on state, and changing it
+// would rewrite an entry in each). State 1 (the leased state before schema
+// version 5 of SQLite and 4 of Postgres) is no longer written; the queries
+// still read it as active.
+
+// The codes Dialect.InboxStats gives for each count.
 const (
-	inboxActive = 0 // pending (owner '') or leased (owner set)
-	inboxDead   = 2
-	inboxDone   = 3
+	statPending = 0
+	statLeased  = 1
+	statDead    = 2
+	statDone    = 3
 )
 
 // The key, partition and payload of an item are sealed together in body,
@@ -448,14 +452,14 @@ func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 		if err := rows.Scan(&state, &n); err != nil {
 			return storage.InboxStats{}, s.fail("inbox stats", err)
 		}
-		switch state { // the codes Dialect.InboxStats gives
-		case 0:
+		switch state {
+		case statPending:
 			st.Pending += n
-		case 1:
+		case statLeased:
 			st.Leased += n
-		case 2:
+		case statDead:
 			st.Dead += n
-		case 3:
+		case statDone:
 			st.Done += n
 		}
 	}
