@@ -412,12 +412,12 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	if rejected > 0 {
 		s.metrics.Rejected(rejected)
 	}
-	for _, st := range inline {
-		applied, err := s.recordStatus(ctx, st)
-		if err != nil {
-			return fmt.Errorf("chat: accept: %w", err)
-		}
-		if !applied {
+	applied, err := s.recordStatuses(ctx, inline)
+	if err != nil {
+		return fmt.Errorf("chat: accept: %w", err)
+	}
+	for i, st := range inline {
+		if !applied[i] {
 			// Not in the log yet: the inbox keeps it for a later try.
 			payload, err := json.Marshal(Event{Status: st})
 			if err != nil {
@@ -458,6 +458,34 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 		s.metrics.Duplicate(dup)
 	}
 	return nil
+}
+
+// maxStatusWrites bounds the status updates one Accept makes at once.
+const maxStatusWrites = 16
+
+// recordStatuses records delivery statuses in storage.Messages within
+// Accept, side by side (a store that commits in groups commits them
+// together), reporting for each whether its message was in the log.
+func (s *Server) recordStatuses(ctx context.Context, sts []*Status) ([]bool, error) {
+	applied := make([]bool, len(sts))
+	if len(sts) == 1 {
+		var err error
+		applied[0], err = s.recordStatus(ctx, sts[0])
+		return applied, err
+	}
+	errs := make([]error, len(sts))
+	sem := make(chan struct{}, maxStatusWrites)
+	var wg sync.WaitGroup
+	for i, st := range sts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			applied[i], errs[i] = s.recordStatus(ctx, st)
+		}()
+	}
+	wg.Wait()
+	return applied, errors.Join(errs...)
 }
 
 // recordStatus records a delivery status in storage.Messages within

@@ -83,6 +83,29 @@ func TestAcceptRecordsStatusesItself(t *testing.T) {
 		t.Fatalf("inbox %+v; want the status of an unknown message pending", st)
 	}
 
+	// Several statuses in one delivery are recorded side by side.
+	if err := base.Messages().Record(ctx, storage.MessageRecord{
+		ID: "wamid.out2", Contact: storage.ContactRef{Channel: chat.ChannelWhatsApp, Identifier: contactN(2)},
+		Direction: storage.Outbound, Kind: "text", Body: "Menu", At: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Accept(ctx, []chat.Event{
+		statusEvent(contactN(2), "wamid.out2", chat.StatusSent, now),
+		statusEvent(contactN(1), "wamid.out", chat.StatusRead, now),
+		statusEvent(contactN(3), "wamid.later2", chat.StatusSent, now),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]storage.Delivery{"wamid.out2": storage.DeliverySent, "wamid.out": storage.DeliveryRead} {
+		if m, _ := base.Messages().Get(ctx, id); m.Status != want {
+			t.Fatalf("%s: status %q; want %q", id, m.Status, want)
+		}
+	}
+	if st, _ := base.Inbox().Stats(ctx); st.Pending != 2 {
+		t.Fatalf("inbox %+v; want the two statuses of unknown messages pending", st)
+	}
+
 	// A failing store fails Accept (the webhook answers 503 and Meta
 	// delivers again), with the message of the same delivery kept.
 	msgs.fail = true
@@ -103,8 +126,8 @@ func TestAcceptRecordsStatusesItself(t *testing.T) {
 	if m, _ := base.Messages().Get(ctx, "wamid.out"); m.Status != storage.DeliveryRead {
 		t.Fatalf("status %q after the delivery came again; want read", m.Status)
 	}
-	if st, _ := base.Inbox().Stats(ctx); st.Pending != 2 {
-		t.Fatalf("inbox %+v; want the unknown status and the message (once) pending", st)
+	if st, _ := base.Inbox().Stats(ctx); st.Pending != 3 {
+		t.Fatalf("inbox %+v; want the two unknown statuses and the message (once) pending", st)
 	}
 }
 
