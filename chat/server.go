@@ -44,6 +44,12 @@ import (
 //   - The inbox remembers handled events' keys for the retention (see
 //     WithRetention) and the Server purges older ones.
 //
+// Handlers' writes carry storage.WithRelaxedWrites: an event whose Ack is
+// lost is handled again, and the Ack follows every write of its handling,
+// so a store whose log keeps commits in order may commit them without
+// waiting for the disk (SQLite and Postgres do; a power cut then at worst
+// has the event handled again, as a lost Ack always could).
+//
 // Before the Handler runs, the Server records the time of the person's
 // message (storage.Contacts.Touch) so that a channel can enforce the 24-hour
 // window (see ContactWindow). It stores nothing else about the person: what

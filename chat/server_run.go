@@ -298,7 +298,10 @@ func (s *Server) claim(work context.Context, n int) ([]storage.Claimed, error) {
 
 func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) {
 	ctx, cancel := context.WithCancel(r.work)
-	f := &flight{c: c, ctx: ctx, cancel: cancel}
+	// The event is handled again unless its Ack survives, and the Ack
+	// comes after every write of its handling: those writes need not
+	// wait for the disk either (see storage.WithRelaxedWrites).
+	f := &flight{c: c, ctx: storage.WithRelaxedWrites(ctx), cancel: cancel}
 	r.mu.Lock()
 	f.born = r.ticks
 	r.flights[c.Seq] = f

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,5 +181,68 @@ func TestHandlersGetTheContactTheServerRecorded(t *testing.T) {
 	}
 	if _, ok := chat.ContactFrom(context.Background(), s.c.Ref); ok {
 		t.Fatal("ContactFrom answered outside a handler")
+	}
+}
+
+// relaxedSpy records whether the writes it sees are marked relaxed.
+type relaxedSpy struct {
+	storage.Store
+	mu    sync.Mutex
+	touch []bool
+	puts  []bool
+}
+
+type spyContacts struct {
+	storage.Contacts
+	s *relaxedSpy
+}
+
+func (c spyContacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Time) (storage.Contact, error) {
+	c.s.mu.Lock()
+	c.s.touch = append(c.s.touch, storage.RelaxedWrites(ctx))
+	c.s.mu.Unlock()
+	return c.Contacts.Touch(ctx, ref, at)
+}
+
+type spyInbox struct {
+	storage.Inbox
+	s *relaxedSpy
+}
+
+func (i spyInbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
+	i.s.mu.Lock()
+	i.s.puts = append(i.s.puts, storage.RelaxedWrites(ctx))
+	i.s.mu.Unlock()
+	return i.Inbox.Put(ctx, items, now)
+}
+
+func (s *relaxedSpy) Contacts() storage.Contacts { return spyContacts{s.Store.Contacts(), s} }
+func (s *relaxedSpy) Inbox() storage.Inbox       { return spyInbox{s.Store.Inbox(), s} }
+
+func TestHandlersWriteRelaxedAcceptDoesNot(t *testing.T) {
+	spy := &relaxedSpy{Store: memory.New()}
+	relaxed := make(chan bool, 1)
+	srv, err := chat.NewServer(spy, chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+		relaxed <- storage.RelaxedWrites(ctx)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runServer(t, srv)
+	defer stop()
+	if err := srv.Accept(context.Background(), []chat.Event{textEvent(contactN(1), "wamid.1", "hi", time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if !<-relaxed {
+		t.Fatal("the handler's context does not mark its writes relaxed")
+	}
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	if len(spy.puts) != 1 || spy.puts[0] {
+		t.Fatalf("Accept's puts relaxed = %v; a webhook's events must be durable before it answers", spy.puts)
+	}
+	if len(spy.touch) != 1 || !spy.touch[0] {
+		t.Fatalf("Touch relaxed = %v; want the handling's writes relaxed", spy.touch)
 	}
 }

@@ -568,6 +568,7 @@ const (
 // cheaply as the store allows: on a pool in autocommit (on the relaxed pool
 // when relaxed), on the pinned writer through submit.
 func (s *Store) one(ctx context.Context, relaxed bool, fn func(ctx context.Context, q db) error) error {
+	relaxed = relaxed || storage.RelaxedWrites(ctx)
 	p := s.pin
 	if p == nil {
 		pool := s.w
@@ -771,6 +772,7 @@ func (s *Store) runAlone(q db, r *request) {
 }
 
 func (s *Store) writeMode(ctx context.Context, relaxed, first bool, fn func(q db) error) error {
+	relaxed = relaxed || storage.RelaxedWrites(ctx)
 	for attempt := 0; ; attempt++ {
 		err := s.writeOnce(ctx, relaxed, first, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt >= 8 {
