@@ -37,6 +37,7 @@ type options struct {
 	pgConns     int
 	verbose     bool
 	cpuProfile  string
+	memProfile  string
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&o.pgConns, "pg-conns", 32, "Postgres connections")
 	flag.BoolVar(&o.verbose, "v", false, "log warnings from the pipeline to stderr")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a profile of the runs' allocations to this file")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 
@@ -84,6 +86,19 @@ func run(ctx context.Context, out io.Writer, o options) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.memProfile != "" {
+		defer func() {
+			f, err := os.Create(o.memProfile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen: memprofile:", err)
+				return
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen: memprofile:", err)
+			}
+		}()
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if o.verbose {
