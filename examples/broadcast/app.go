@@ -317,6 +317,7 @@ func newSimulator(c config, st storage.Store) (*simulator, error) {
 	s := &simulator{failRate: c.undeliverable / 100, sent: make(chan accepted, 1<<16)}
 	s.srv = whatsapptest.NewServer(
 		whatsapptest.WithThroughput(c.throughput),
+		whatsapptest.WithHistory(10000), // a campaign is long; keep memory bounded
 		whatsapptest.WithOnSend(func(m whatsapptest.Sent) {
 			select {
 			case s.sent <- accepted{m.MessageID, time.Now()}:

@@ -162,6 +162,9 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 			}),
 			whatsapptest.WithTemplate(whatsapptest.DefaultWABAID, followUpTemplate(a.line)),
 			whatsapptest.WithClock(now),
+			// The simulator may run for days: it keeps the newest
+			// requests only, so its memory stays bounded.
+			whatsapptest.WithHistory(10000),
 		}
 		clientOpts := []whatsapp.Option{whatsapp.WithLogger(log)}
 		// Meta delivers webhooks concurrently over kept-alive connections;

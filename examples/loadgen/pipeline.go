@@ -95,6 +95,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 	}
 	fake := whatsapptest.NewServer(
 		whatsapptest.WithThroughput(0), whatsapptest.WithPairLimit(0, 0), whatsapptest.WithoutWindow(),
+		whatsapptest.WithHistory(0), // the run counts replies in onSend
 		whatsapptest.WithLatency(cfg.APILatency), whatsapptest.WithOnSend(onSend))
 	defer fake.Close()
 	if err := loadgen.CheckLoopback(fake.URL); err != nil {

@@ -474,7 +474,8 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	sent := decodeSent(phoneID, to, id, &m, body, now)
 	sent.FailedCode = failed
 	sent.Group = group
-	s.sent = append(s.sent, sent)
+	s.sent = keep(s.sent, sent, s.cfg.history)
+	s.accepted++
 	close(s.notify)
 	s.notify = make(chan struct{})
 	s.mu.Unlock()

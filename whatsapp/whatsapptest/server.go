@@ -122,6 +122,7 @@ type config struct {
 	templatePacing bool
 	asyncWindow    bool
 	appSecret      string
+	history        int // requests and sent messages kept; -1: all
 }
 
 type asyncFaultKey struct{}
@@ -205,6 +206,15 @@ func WithWindowErrorsByWebhook() Option { return func(c *config) { c.asyncWindow
 // "accepted", as Meta does for templates under template pacing.
 func WithTemplatePacing() Option { return func(c *config) { c.templatePacing = true } }
 
+// WithHistory keeps only the last n requests and the last n accepted
+// messages for Requests, Sent, WaitSent and the analytics (default: all of
+// them, which is what a test wants). A simulator that runs for days, or a
+// load test, sets it so that its memory stays bounded; zero keeps none.
+// WaitSent still counts every accepted message.
+func WithHistory(n int) Option {
+	return func(c *config) { c.history = max(n, 0) }
+}
+
 // WithWebhookClient sets the HTTP client webhooks are delivered with
 // (default: a client with a 10 s timeout).
 func WithWebhookClient(h *http.Client) Option { return func(c *config) { c.webhookHC = h } }
@@ -238,7 +248,27 @@ type Server struct {
 	flows      map[string]*fakeFlow
 	keys       map[string]string // phone number id -> flows public key (PEM)
 	seq        int
+	accepted   int           // messages accepted, including those no longer kept
 	notify     chan struct{} // closed and replaced on every accepted send
+}
+
+// keep appends v to a history bounded by limit (-1: unbounded), dropping
+// the oldest entries; it copies when it drops, so that the dropped ones
+// can be collected.
+func keep[T any](h []T, v T, limit int) []T {
+	switch {
+	case limit < 0:
+		return append(h, v)
+	case limit == 0:
+		return h[:0]
+	case len(h) < limit:
+		return append(h, v)
+	}
+	// Full: keep the newest half and the new one, so that the copy is paid
+	// once every limit/2 entries.
+	n := copy(h, h[len(h)-limit/2:])
+	clear(h[n:])
+	return append(h[:n], v)
 }
 
 // NewServer starts a fake Graph API on a local port.
@@ -250,6 +280,7 @@ func NewServer(opts ...Option) *Server {
 		pairEvery:  6 * time.Second,
 		pairBurst:  45,
 		window:     true,
+		history:    -1,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -386,12 +417,13 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
-// WaitSent waits until at least n messages were accepted and returns them
-// all, or returns the context's error.
+// WaitSent waits until at least n messages were accepted (since NewServer
+// or Reset) and returns them all (those kept, under WithHistory), or
+// returns the context's error.
 func (s *Server) WaitSent(ctx context.Context, n int) ([]Sent, error) {
 	for {
 		s.mu.Lock()
-		if len(s.sent) >= n {
+		if s.accepted >= n {
 			out := append([]Sent(nil), s.sent...)
 			s.mu.Unlock()
 			return out, nil
@@ -411,7 +443,7 @@ func (s *Server) WaitSent(ctx context.Context, n int) ([]Sent, error) {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.sent = nil, nil
+	s.requests, s.sent, s.accepted = nil, nil, 0
 }
 
 // Inject adds a fault; faults are tried in the order added.
@@ -484,9 +516,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	rec := Request{Method: r.Method, Path: r.URL.Path, query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.now()}
+	var rec Request
+	if s.cfg.history != 0 {
+		rec = Request{Method: r.Method, Path: r.URL.Path, query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.now()}
+	}
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
+	if s.cfg.history != 0 {
+		s.requests = keep(s.requests, rec, s.cfg.history)
+	}
 	var fault *Fault
 	for i, f := range s.faults {
 		if f.matches(r) {
