@@ -96,18 +96,24 @@ func (c contacts) returning(ctx context.Context, q db, query string, args ...any
 
 // one reads a single contact.
 func (c contacts) one(ctx context.Context, q db, where string, arg any) (storage.Contact, error) {
-	r, err := q.row(ctx, "SELECT "+contactCols+contactFrom+where, arg)
-	if err != nil {
-		return storage.Contact{}, err
-	}
-	row, err := scanContact(r)
-	if errors.Is(err, sql.ErrNoRows) {
-		return storage.Contact{}, storage.ErrNotFound
-	}
+	row, err := c.oneRow(ctx, q, where, arg)
 	if err != nil {
 		return storage.Contact{}, err
 	}
 	return c.decode(ctx, c.s.keys(), row)
+}
+
+// oneRow reads a single contact's row, still sealed.
+func (c contacts) oneRow(ctx context.Context, q db, where string, arg any) (contactRow, error) {
+	r, err := q.row(ctx, "SELECT "+contactCols+contactFrom+where, arg)
+	if err != nil {
+		return contactRow{}, err
+	}
+	row, err := scanContact(r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return contactRow{}, storage.ErrNotFound
+	}
+	return row, err
 }
 
 // touchQuery moves a known contact's last inbound time forward (or keeps
@@ -128,21 +134,20 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 		return storage.Contact{}, fmt.Errorf("contacts touch: %w", err)
 	}
 	subj := s.subject(ref)
-	var out storage.Contact
+	// The row is opened after the commit: every other write waits while
+	// the writer is held.
+	var row contactRow
 	err := s.write(ctx, func(q db) error {
-		k := s.keys()
 		// Most messages come from someone already known, in order: one
 		// statement moves the time and reads the contact back.
-		row, found, err := c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
-		if err != nil {
-			return err
-		}
-		if found {
-			out, err = c.decode(ctx, k, row)
+		var found bool
+		var err error
+		row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
+		if err != nil || found {
 			return err
 		}
 		// Someone new, or a message older than the last one seen.
-		box, err := k.forWrite(ctx, q, subj)
+		box, err := s.keys().forWrite(ctx, q, subj)
 		if err != nil {
 			return err
 		}
@@ -150,25 +155,23 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 		row, found, err = c.returning(ctx, q, `INSERT INTO contacts (id, subject, ref, language, last_inbound_at, created_at, updated_at, version)
 VALUES (?, ?, ?, '', ?, ?, ?, 1) ON CONFLICT (subject) DO NOTHING RETURNING `+contactReturning,
 			id, subj, sealRef(box, ref, "contacts", id), ts(at), ts(at), ts(at))
-		if err != nil {
+		if err != nil || found {
 			return err
 		}
-		if !found {
-			// Known after all: another writer created the contact while
-			// this one looked (Postgres, where writers run side by
-			// side); move its time now that its row is visible.
-			row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
-			if err != nil {
-				return err
-			}
-		}
-		if found {
-			out, err = c.decode(ctx, k, row)
+		// Known after all: another writer created the contact while this
+		// one looked (Postgres, where writers run side by side); move its
+		// time now that its row is visible.
+		row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
+		if err != nil || found {
 			return err
 		}
-		out, err = c.one(ctx, q, "WHERE c.subject = ?", subj)
+		row, err = c.oneRow(ctx, q, "WHERE c.subject = ?", subj)
 		return err
 	})
+	if err != nil {
+		return storage.Contact{}, s.fail("contacts touch", err)
+	}
+	out, err := c.decode(ctx, s.keys(), row)
 	if err != nil {
 		return storage.Contact{}, s.fail("contacts touch", err)
 	}

@@ -100,9 +100,15 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 	if len(items) == 0 {
 		return storage.PutResult{Fresh: fresh}, nil
 	}
+	// What does not depend on the database is done before the writer is
+	// taken: every other write waits while it is held.
 	subjects := make([][]byte, len(items))
+	hashes := make([][]byte, len(items))
+	packed := make([][]byte, len(items))
 	for i, it := range items {
 		subjects[i] = s.partSubject(it.Partition)
+		hashes[i] = b.keyHash(it.Key)
+		packed[i] = packItem(it)
 	}
 	err := s.writeFirst(ctx, func(q db) error {
 		clear(fresh)
@@ -125,16 +131,14 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 		if err := k.load(ctx, q, subjects); err != nil {
 			return err
 		}
-		hashes := make([][]byte, len(items))
 		args := make([]any, 0, 7*len(items))
 		for i, it := range items {
 			box, err := k.forWrite(ctx, q, subjects[i])
 			if err != nil {
 				return err
 			}
-			kh := b.keyHash(it.Key)
-			hashes[i] = kh
-			body := box.Seal(packItem(it), aad("inbox", "body", subjectHex(kh)))
+			kh := hashes[i]
+			body := box.Seal(packed[i], aad("inbox", "body", subjectHex(kh)))
 			args = append(args, ords[i], kh, subjects[i], body, ts(it.At), ts(now), 0)
 		}
 		inserted := map[string]bool{}

@@ -710,6 +710,61 @@ func (s *Store) runBatch(p *pinned, batch []*request) {
 		s.runAlone(q, run[0])
 		return
 	}
+	// Most groups succeed as a whole: run them without savepoints, which
+	// would copy every page a request first touches into a statement
+	// journal and cost two statements a request. Should a request fail,
+	// the whole transaction is undone: that request keeps its outcome
+	// (its work was undone, as it would have been alone) and the others
+	// run again, each in a savepoint of its own. No request runs twice
+	// to completion, and none that failed runs again.
+	failed, ok := s.runTogether(q, run)
+	if ok {
+		return
+	}
+	again := run[:0:0]
+	for i, r := range run {
+		if i != failed {
+			r.err = nil
+			again = append(again, r)
+		}
+	}
+	if len(again) > 0 {
+		s.runSavepoints(q, again, fail)
+	}
+}
+
+// runTogether runs requests in one transaction without savepoints. When
+// one fails, it rolls back, so that nothing of the group is written, and
+// reports which (-1 when BEGIN or COMMIT failed).
+func (s *Store) runTogether(q db, run []*request) (failed int, ok bool) {
+	bg := context.Background()
+	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
+		return -1, false
+	}
+	for i, r := range run {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if err := r.call(q); err != nil {
+			r.err = err
+			// SQLite may have ended the transaction itself (a full
+			// disk, an I/O error); then there is nothing to roll back.
+			q.exec(bg, "ROLLBACK")
+			return i, false
+		}
+	}
+	if _, err := q.exec(bg, "COMMIT"); err != nil {
+		q.exec(bg, "ROLLBACK")
+		return -1, false
+	}
+	return -1, true
+}
+
+// runSavepoints runs requests in one transaction, each inside a savepoint:
+// a request that fails is undone alone.
+func (s *Store) runSavepoints(q db, run []*request, fail func(error)) {
+	bg := context.Background()
 	if _, err := q.exec(bg, "BEGIN IMMEDIATE"); err != nil {
 		fail(err)
 		return
