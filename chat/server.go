@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,7 +58,10 @@ import (
 // statuses find it.
 //
 // Several Servers may share one store (replicas behind a load balancer
-// sharing Postgres): each claims events with its own owner name.
+// sharing Postgres): each claims events with its own owner name. A Server
+// reads every form of inbox item that this or an earlier version wrote, not
+// the forms of later versions: when replicas are upgraded, stop the older
+// ones before an upgraded one starts accepting events.
 type Server struct {
 	store    storage.Store
 	inbox    storage.Inbox
@@ -392,11 +394,11 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 			dup++
 			continue
 		}
-		payload, err := json.Marshal(e)
+		payload, err := encodeEvent(nil, e)
 		if err != nil {
 			rejected++
 			s.log.LogAttrs(ctx, slog.LevelWarn, "chat: dropped an event that does not encode",
-				slog.Int("index", i), slog.String("key", key), slog.String("reason", encodeProblem(err)))
+				slog.Int("index", i), slog.String("key", key), slog.String("reason", err.Error()))
 			continue
 		}
 		seen[key] = true
@@ -425,7 +427,7 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	for i, st := range inline {
 		if !applied[i] {
 			// Not in the log yet: the inbox keeps it for a later try.
-			payload, err := json.Marshal(Event{Status: st})
+			payload, err := encodeEvent(nil, Event{Status: st})
 			if err != nil {
 				return fmt.Errorf("chat: accept: %w", err)
 			}
@@ -522,22 +524,6 @@ func (s *Server) recordStatus(ctx context.Context, st *Status) (bool, error) {
 // their events are handled in one order.
 func partitionOf(a Address) string {
 	return storage.PartitionOf(storage.ContactRef{Channel: a.Channel, Identifier: a.Contact})
-}
-
-// encodeProblem describes a JSON encoding failure without quoting the value.
-func encodeProblem(err error) string {
-	var ue *json.UnsupportedValueError
-	var te *json.UnsupportedTypeError
-	var me *json.MarshalerError
-	switch {
-	case errors.As(err, &ue):
-		return "a value cannot be encoded as JSON"
-	case errors.As(err, &te):
-		return "a field of type " + te.Type.String() + " cannot be encoded as JSON"
-	case errors.As(err, &me):
-		return "the raw channel payload is not valid JSON"
-	}
-	return "the event cannot be encoded as JSON"
 }
 
 // RetryPolicy says how the Server retries an event whose handling failed:

@@ -585,7 +585,19 @@ func clipReason(s string) string {
 	return s[:cut] + "…"
 }
 
+// decodeEvent decodes an inbox payload: the binary form Accept writes, or
+// JSON, which earlier versions wrote.
 func decodeEvent(p []byte) (Event, error) {
+	if len(p) > 0 && p[0] == eventFormat1 {
+		e, err := decodeBinaryEvent(p)
+		if err != nil {
+			return e, err
+		}
+		if err := e.Validate(); err != nil {
+			return e, fmt.Errorf("payload is not a valid event: %w", err)
+		}
+		return e, nil
+	}
 	var e Event
 	if err := json.Unmarshal(p, &e); err != nil {
 		var se *json.SyntaxError
