@@ -18,7 +18,10 @@
 //	go run ./examples/loadgen -stores sqlite -n 40000 -duration 10s -rate 5000 -concurrency 512 -workers 256
 //
 // SQLite runs with -sqlite-sync normal unless -sqlite-sync full is given
-// (the library's default). BENCHMARKS.md has the figures.
+// (the library's default). -runs N repeats each store's run N times, each
+// on a fresh store, and ends with the median, range and every value of the
+// main figures: on a shared machine one run can be a fifth faster or slower
+// than the next. BENCHMARKS.md has the figures.
 //
 // The postgres store needs -postgres (default $IMPACTCHAT_TEST_POSTGRES), a
 // database on this machine; each run works in a new schema and drops it.

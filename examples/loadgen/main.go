@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,11 @@ type options struct {
 	verbose     bool
 	cpuProfile  string
 	memProfile  string
+	runs        int
 }
+
+// maxRuns bounds -runs.
+const maxRuns = 50
 
 func main() {
 	var o options
@@ -57,6 +62,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "log warnings from the pipeline to stderr")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a profile of the runs' allocations to this file")
+	flag.IntVar(&o.runs, "runs", 1, fmt.Sprintf("runs per store, each on a fresh store, with a summary of their spread (1-%d)", maxRuns))
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 
@@ -75,6 +81,12 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	}
 	if o.contacts < 1 || o.workers < 1 {
 		return fmt.Errorf("-contacts and -workers must be at least 1")
+	}
+	if o.runs == 0 {
+		o.runs = 1
+	}
+	if o.runs < 1 || o.runs > maxRuns {
+		return fmt.Errorf("-runs is %d; it must be from 1 to %d", o.runs, maxRuns)
 	}
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -108,21 +120,62 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), rateText(o.rate), o.count, o.duration, o.contacts, o.workers)
 	for _, name := range o.stores {
 		name = strings.TrimSpace(name)
-		store, closeStore, err := openStore(ctx, name, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		var results []result
+		for range o.runs {
+			store, closeStore, err := openStore(ctx, name, o)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			res, err := runPipeline(ctx, pipelineConfig{
+				Name: name, Store: store, Plan: plan, Contacts: o.contacts, Workers: o.workers,
+				APILatency: o.apiLatency, Settle: 60 * time.Second, RunID: runID(), Logger: logger,
+			})
+			closeStore()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			report(out, res)
+			results = append(results, res)
 		}
-		res, err := runPipeline(ctx, pipelineConfig{
-			Name: name, Store: store, Plan: plan, Contacts: o.contacts, Workers: o.workers,
-			APILatency: o.apiLatency, Settle: 60 * time.Second, RunID: runID(), Logger: logger,
-		})
-		closeStore()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		if len(results) > 1 {
+			reportRuns(out, name, results)
 		}
-		report(out, res)
 	}
 	return nil
+}
+
+// reportRuns summarises repeated runs of one store: on a shared machine
+// one run can be a fifth faster or slower than the next.
+func reportRuns(out io.Writer, name string, rs []result) {
+	var thr, cpu, ack99, reply99 []float64
+	for _, r := range rs {
+		thr = append(thr, r.Throughput)
+		cpu = append(cpu, float64(r.CPU.Microseconds()))
+		ack99 = append(ack99, ms(r.Ack.P99))
+		reply99 = append(reply99, ms(r.EndToEnd.P99))
+	}
+	fmt.Fprintf(out, "\n%s, %d runs (median, min - max; then each run in order):\n", name, len(rs))
+	fmt.Fprintf(out, "  handled msg/s:  %s\n", spread(thr, "%.0f"))
+	fmt.Fprintf(out, "  cpu µs/msg:     %s\n", spread(cpu, "%.0f"))
+	fmt.Fprintf(out, "  ack p99 ms:     %s\n", spread(ack99, "%.1f"))
+	fmt.Fprintf(out, "  reply p99 ms:   %s\n", spread(reply99, "%.1f"))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// spread renders the median, the range and every value of vs.
+func spread(vs []float64, format string) string {
+	sorted := slices.Clone(vs)
+	slices.Sort(sorted)
+	med := sorted[len(sorted)/2]
+	if len(sorted)%2 == 0 {
+		med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+	}
+	each := make([]string, len(vs))
+	for i, v := range vs {
+		each[i] = fmt.Sprintf(format, v)
+	}
+	return fmt.Sprintf(format+", "+format+" - "+format+"; %s", med, sorted[0], sorted[len(sorted)-1], strings.Join(each, ", "))
 }
 
 func rateText(r float64) string {

@@ -50,9 +50,43 @@ func TestRunRefusesUnboundedPlans(t *testing.T) {
 		{stores: []string{"memory"}, count: 10, duration: 0, contacts: 1, workers: 1},
 		{stores: []string{"memory"}, count: 10, duration: time.Second, contacts: 0, workers: 1},
 		{stores: []string{"nosuch"}, count: 10, duration: time.Second, contacts: 1, workers: 1},
+		{stores: []string{"memory"}, count: 10, duration: time.Second, contacts: 1, workers: 1, runs: -1},
+		{stores: []string{"memory"}, count: 10, duration: time.Second, contacts: 1, workers: 1, runs: maxRuns + 1},
 	} {
 		if err := run(t.Context(), &bytes.Buffer{}, o); err == nil {
 			t.Errorf("run(%+v) = nil, want an error", o)
 		}
+	}
+}
+
+// Repeated runs each get a fresh store and end with a summary of their
+// spread.
+func TestRunsAreSummarised(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	o := options{
+		stores: []string{"memory"}, count: 50, duration: 30 * time.Second, rate: 0,
+		concurrency: 8, contacts: 10, workers: 4, runs: 3,
+	}
+	if err := run(t.Context(), &out, o); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, "handled 50, retried 0, dead 0"); n != 3 {
+		t.Errorf("%d runs handled every message once; want 3:\n%s", n, text)
+	}
+	for _, want := range []string{"memory, 3 runs", "handled msg/s:", "cpu µs/msg:", "ack p99 ms:", "reply p99 ms:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	if got, want := spread([]float64{3, 1, 2}, "%.0f"), "2, 1 - 3; 3, 1, 2"; got != want {
+		t.Errorf("odd: %q; want %q", got, want)
+	}
+	if got, want := spread([]float64{4, 1, 2, 3}, "%.1f"), "2.5, 1.0 - 4.0; 4.0, 1.0, 2.0, 3.0"; got != want {
+		t.Errorf("even: %q; want %q", got, want)
 	}
 }
