@@ -17,9 +17,12 @@ func ExampleServer() {
 	store := memory.New()
 	defer store.Close()
 
-	// The Sender would be a whatsapp.Channel; this one prints.
+	// The Sender would be a whatsapp.Channel; this one hands what it sends
+	// to the example, which prints it once Accept has returned (the reply
+	// may well be on its way before that).
+	sent := make(chan string, 1)
 	phone := chat.SenderFunc(func(ctx context.Context, to chat.Address, m chat.Outgoing) (chat.SendResult, error) {
-		fmt.Printf("to %v: %s\n", to, chat.OutgoingText(m))
+		sent <- fmt.Sprintf("to %v: %s", to, chat.OutgoingText(m))
 		return chat.SendResult{MessageID: "wamid.reply1"}, nil
 	})
 
@@ -43,6 +46,7 @@ func ExampleServer() {
 		ID: "wamid.in1", From: from, Time: time.Now(), Kind: chat.KindText, Text: "hello",
 	}}})
 	fmt.Println("accepted:", err == nil)
+	fmt.Println(<-sent)
 
 	<-done
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
