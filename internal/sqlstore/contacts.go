@@ -137,21 +137,32 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 	// The row is opened after the commit: every other write waits while
 	// the writer is held.
 	var row contactRow
-	err := s.write(ctx, func(q db) error {
-		// Most messages come from someone already known, in order: one
-		// statement moves the time and reads the contact back.
-		var found bool
-		var err error
+	// Most messages come from someone already known, in order: one
+	// statement, needing no transaction around it, moves the time and
+	// reads the contact back.
+	var found bool
+	err := s.one(ctx, false, func(ctx context.Context, q db) (err error) {
 		row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
-		if err != nil || found {
-			return err
+		return err
+	})
+	if err != nil {
+		return storage.Contact{}, s.fail("contacts touch", err)
+	}
+	if found {
+		out, err := c.decode(ctx, s.keys(), row)
+		if err != nil {
+			return storage.Contact{}, s.fail("contacts touch", err)
 		}
-		// Someone new, or a message older than the last one seen.
+		return out, nil
+	}
+	// Someone new, or a message older than the last one seen.
+	err = s.write(ctx, func(q db) error {
 		box, err := s.keys().forWrite(ctx, q, subj)
 		if err != nil {
 			return err
 		}
 		id := s.newID()
+		var found bool
 		row, found, err = c.returning(ctx, q, `INSERT INTO contacts (id, subject, ref, language, last_inbound_at, created_at, updated_at, version)
 VALUES (?, ?, ?, '', ?, ?, ?, 1) ON CONFLICT (subject) DO NOTHING RETURNING `+contactReturning,
 			id, subj, sealRef(box, ref, "contacts", id), ts(at), ts(at), ts(at))
