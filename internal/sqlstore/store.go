@@ -715,8 +715,9 @@ func (s *Store) runBatch(p *pinned, batch []*request) {
 	// journal and cost two statements a request. Should a request fail,
 	// the whole transaction is undone: that request keeps its outcome
 	// (its work was undone, as it would have been alone) and the others
-	// run again, each in a savepoint of its own. No request runs twice
-	// to completion, and none that failed runs again.
+	// run again, each in a savepoint of its own. Their work from the
+	// first try was rolled back, so each is committed at most once; the
+	// request that failed is not tried again.
 	failed, ok := s.runTogether(q, run)
 	if ok {
 		return
