@@ -23,6 +23,17 @@
 // main figures: on a shared machine one run can be a fifth faster or slower
 // than the next. BENCHMARKS.md has the figures.
 //
+// Each run starts on a fresh store, so by default every person's first
+// message makes their contact and data key: a cold start, with as many new
+// people as -contacts. -known makes the store know them all before the
+// clock starts, as a line does in its steady state, where most messages
+// come from people who wrote before.
+//
+// With -cpuprofile, the goroutines doing Meta's side of the run (the sender
+// and the fake Graph API) carry the profile label side=meta and the line's
+// side=line, so that `go tool pprof -tags` tells how much of the CPU the
+// line itself used.
+//
 // The postgres store needs -postgres (default $IMPACTCHAT_TEST_POSTGRES), a
 // database on this machine; each run works in a new schema and drops it.
 package main

@@ -31,6 +31,7 @@ type options struct {
 	rate        float64
 	concurrency int
 	contacts    int
+	known       bool
 	workers     int
 	apiLatency  time.Duration
 	sqliteSync  string
@@ -54,6 +55,7 @@ func main() {
 	flag.Float64Var(&o.rate, "rate", 5000, "deliveries per second (0: as fast as -concurrency allows)")
 	flag.IntVar(&o.concurrency, "concurrency", 512, "deliveries in flight at once, at most")
 	flag.IntVar(&o.contacts, "contacts", 10000, "distinct people writing")
+	flag.BoolVar(&o.known, "known", false, "the people have written before: the store knows them when the clock starts")
 	flag.IntVar(&o.workers, "workers", 64, "chat.Server workers")
 	flag.DurationVar(&o.apiLatency, "api-latency", 0, "delay of each fake Graph API answer")
 	flag.StringVar(&o.sqliteSync, "sqlite-sync", "normal", "SQLite synchronous mode: normal or full")
@@ -122,12 +124,19 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		name = strings.TrimSpace(name)
 		var results []result
 		for range o.runs {
-			store, closeStore, err := openStore(ctx, name, o)
+			var (
+				store      storage.Store
+				closeStore func()
+				err        error
+			)
+			// The store's own goroutines (the checkpointer, a pool's)
+			// start here and do the line's work.
+			pprof.Do(ctx, lineSide, func(ctx context.Context) { store, closeStore, err = openStore(ctx, name, o) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			res, err := runPipeline(ctx, pipelineConfig{
-				Name: name, Store: store, Plan: plan, Contacts: o.contacts, Workers: o.workers,
+				Name: name, Store: store, Plan: plan, Contacts: o.contacts, Known: o.known, Workers: o.workers,
 				APILatency: o.apiLatency, Settle: 60 * time.Second, RunID: runID(), Logger: logger,
 			})
 			closeStore()

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/impactchat/impactchat/internal/loadgen"
+	"github.com/impactchat/impactchat/storage/memory"
 )
 
 // A short run through the whole pipeline on each store: every delivery is
@@ -79,6 +82,37 @@ func TestRunsAreSummarised(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the summary lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// With -known, the store knows every person before the clock starts, and
+// the run adds nobody: the deliveries come from the people it was told of.
+func TestKnownPeopleAreThePeopleWriting(t *testing.T) {
+	t.Parallel()
+	st := memory.New()
+	defer st.Close()
+	res, err := runPipeline(t.Context(), pipelineConfig{
+		Name: "memory", Store: st, Plan: loadgen.Plan{Count: 60, Duration: 30 * time.Second, Concurrency: 8},
+		Contacts: 25, Known: true, Workers: 4, Settle: 30 * time.Second, RunID: "known",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Replied != 60 {
+		t.Fatalf("replied %d of 60", res.Replied)
+	}
+	n := 0
+	for c, err := range st.Contacts().List(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.LastInboundAt.After(time.Now().Add(-time.Minute)) {
+			t.Errorf("contact %s was not touched by the run: last inbound %v", c.ID, c.LastInboundAt)
+		}
+		n++
+	}
+	if n != 25 {
+		t.Errorf("the store knows %d people after the run; want the 25 it was told of", n)
 	}
 }
 

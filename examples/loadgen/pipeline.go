@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ type pipelineConfig struct {
 	Workers    int           // chat.Server workers
 	APILatency time.Duration // the fake Graph API's answer delay
 	Settle     time.Duration // how long to wait for the last replies
+	Known      bool          // the people have written before: the store knows them
 	RunID      string        // makes message ids unique across runs on one database
 	Logger     *slog.Logger
 }
@@ -93,10 +95,15 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 			lastReply.Store(now.UnixNano())
 		}
 	}
-	fake := whatsapptest.NewServer(
-		whatsapptest.WithThroughput(0), whatsapptest.WithPairLimit(0, 0), whatsapptest.WithoutWindow(),
-		whatsapptest.WithHistory(0), // the run counts replies in onSend
-		whatsapptest.WithLatency(cfg.APILatency), whatsapptest.WithOnSend(onSend))
+	// The fake API's goroutines carry the profile label side=meta, the
+	// line's side=line (see metaSide).
+	var fake *whatsapptest.Server
+	pprof.Do(ctx, metaSide, func(context.Context) {
+		fake = whatsapptest.NewServer(
+			whatsapptest.WithThroughput(0), whatsapptest.WithPairLimit(0, 0), whatsapptest.WithoutWindow(),
+			whatsapptest.WithHistory(0), // the run counts replies in onSend
+			whatsapptest.WithLatency(cfg.APILatency), whatsapptest.WithOnSend(onSend))
+	})
 	defer fake.Close()
 	if err := loadgen.CheckLoopback(fake.URL); err != nil {
 		return res, err
@@ -131,7 +138,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 		return res, err
 	}
 	hs := &http.Server{Handler: hook, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
+	go pprof.Do(ctx, lineSide, func(context.Context) { _ = hs.Serve(ln) })
 	defer hs.Close()
 	webhookURL := "http://" + ln.Addr().String() + "/webhook"
 	if err := loadgen.CheckLoopback(webhookURL); err != nil {
@@ -141,7 +148,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRun()
 	runDone := make(chan error, 1)
-	go func() { runDone <- srv.Run(runCtx) }()
+	go pprof.Do(ctx, lineSide, func(context.Context) { runDone <- srv.Run(runCtx) })
 
 	conc := cfg.Plan.Concurrency
 	if conc == 0 {
@@ -166,7 +173,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 		id := fmt.Sprintf("wamid.load.%s.%d", cfg.RunID, i)
 		body := webhooktest.TextPayload(webhooktest.TextMessage{
 			Line: whatsapptest.DefaultPhoneNumberID,
-			From: fmt.Sprintf("4477009%05d", i%cfg.Contacts),
+			From: person(i % cfg.Contacts),
 			ID:   id,
 			Body: "Hello, where can I find the nearest office?",
 			Time: sentAt,
@@ -174,6 +181,11 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 		deliveries[i] = delivery{id: id, request: rawRequest(ln.Addr().String(), "/webhook", body, webhooktest.Sign(body, loadSecret))}
 	}
 	cfg.Plan.Count = n
+	if cfg.Known {
+		if err := knowPeople(ctx, cfg.Store, min(cfg.Contacts, n), sentAt.Add(-time.Hour)); err != nil {
+			return res, fmt.Errorf("known people: %w", err)
+		}
+	}
 
 	cpuStart := processCPU()
 	start := time.Now()
@@ -197,7 +209,10 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 		delivered.Add(1)
 		return nil
 	}
-	driven, err := loadgen.Drive(ctx, cfg.Plan, deliver)
+	var driven loadgen.Driven
+	pprof.Do(ctx, metaSide, func(ctx context.Context) {
+		driven, err = loadgen.Drive(ctx, cfg.Plan, deliver)
+	})
 	if err != nil {
 		return res, err
 	}
@@ -240,6 +255,55 @@ wait:
 	res.Counters = counters.Snapshot()
 	return res, nil
 }
+
+// person is the phone number of the i-th person writing.
+func person(i int) string { return fmt.Sprintf("4477009%05d", i) }
+
+// knowPeople makes the store know the first n people, as if each had
+// written at the given time: their contacts and data keys exist, and a
+// run measures a line's steady state, where most messages come from
+// people it knows, rather than n first contacts at once. The Touches run
+// side by side so that the store groups their commits.
+func knowPeople(ctx context.Context, st storage.Store, n int, at time.Time) error {
+	const side = 32
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		first atomic.Pointer[error]
+	)
+	for range side {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || first.Load() != nil {
+					return
+				}
+				ref := storage.ContactRef{Channel: chat.ChannelWhatsApp, Identifier: person(i)}
+				if _, err := st.Contacts().Touch(ctx, ref, at); err != nil {
+					first.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := first.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// metaSide and lineSide label the goroutines of a CPU profile (-cpuprofile)
+// by whose work they do: Meta's side (the sender of the deliveries and the
+// fake Graph API, which in service run on Meta's machines) or the line's
+// (the webhook, the runtime, the store and the client). Goroutines inherit
+// the label of the goroutine that starts them; the Go runtime's own work
+// (the collector, the scheduler) carries none. `go tool pprof -tags` splits
+// the samples by it.
+var (
+	metaSide = pprof.Labels("side", "meta")
+	lineSide = pprof.Labels("side", "line")
+)
 
 // processCPU is the user and system time this process has used.
 func processCPU() time.Duration {
