@@ -99,6 +99,13 @@ type Config struct {
 	// lost on power failure without harm (inbox leases and acks: an event
 	// whose ack is lost is delivered again). Empty: no switching.
 	DurableSync, RelaxedSync string
+	// SyncLog, when set, flushes the write-ahead log to the disk. The
+	// pinned writer then commits without waiting for the disk (the
+	// dialect's DurableSync must not wait either) and answers a durable
+	// request only after a SyncLog that followed its commit: the flush
+	// happens off the writer, which meanwhile runs the next group (see
+	// syncer).
+	SyncLog func() error
 }
 
 // Store implements storage.Store over database/sql.
@@ -138,6 +145,8 @@ type pinned struct {
 
 	qmu   sync.Mutex
 	queue []*request // waiting for the writer, see Store.submit
+
+	sy *syncer // flushes durable commits off the writer; nil: commits wait for the disk
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -171,6 +180,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("sqlstore: writer connection: %w", err)
 		}
 		s.pin = &pinned{sem: make(chan struct{}, 1), conn: conn, stmts: make(map[string]*sql.Stmt), durable: cfg.DurableSync, relaxed: cfg.RelaxedSync}
+		if cfg.SyncLog != nil {
+			s.pin.sy = newSyncer(cfg.SyncLog)
+		}
 	}
 	if s.newID == nil {
 		s.newID = uuid.NewString
@@ -235,6 +247,9 @@ func (s *Store) Close() error {
 			// Waits for a write in progress to finish. Callers still
 			// queued then find the statements gone: ErrClosed.
 			p.sem <- struct{}{}
+			if p.sy != nil {
+				p.sy.stop() // answers the writes still waiting for the disk
+			}
 			for _, st := range p.stmts {
 				st.Close()
 			}
@@ -611,6 +626,7 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 		p.queue = nil
 		p.qmu.Unlock()
 		s.runGroup(p, batch, r) // lets go of the writer
+		<-r.done                // r may wait for the disk (see syncer)
 		return r.result()
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(queued, abandoned) {
@@ -640,23 +656,42 @@ func (s *Store) runGroup(p *pinned, batch []*request, own *request) {
 	}
 	if len(first) == 0 || len(rest) == 0 {
 		s.runBatch(p, batch)
-		answer(batch)
+		s.settle(p, batch)
 		<-p.sem
 		return
 	}
 	s.runBatch(p, first)
-	answer(first)
+	s.settle(p, first)
 	if own.first {
 		go func() {
 			s.runBatch(p, rest)
-			answer(rest)
+			s.settle(p, rest)
 			<-p.sem
 		}()
 		return
 	}
 	s.runBatch(p, rest)
-	answer(rest)
+	s.settle(p, rest)
 	<-p.sem
+}
+
+// settle answers the requests of a group that ran: those that must be
+// durable and succeeded after the syncer's next flush, when there is a
+// syncer, the others now.
+func (s *Store) settle(p *pinned, rs []*request) {
+	if p.sy == nil {
+		answer(rs)
+		return
+	}
+	var wait []*request
+	for _, r := range rs {
+		if r.state.Load() == taken && r.err == nil && r.panicked == nil && !r.relaxed {
+			wait = append(wait, r)
+		} else {
+			close(r.done)
+		}
+	}
+	p.sy.add(wait)
 }
 
 // answer wakes the callers of requests that have their outcome.

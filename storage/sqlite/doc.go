@@ -14,17 +14,26 @@
 // Writes go through one connection, with their statements prepared once.
 // Writes that arrive while it is busy (inbox puts, message records, session
 // saves, claims, acks...) are run together in one transaction with one
-// commit and one sync to the disk (group commit), each caller's work in its
-// own savepoint, so that one caller's failure undoes only its own work; a
-// write to an idle store commits at once. Reads use a small pool beside it,
-// which WAL lets run while a write is in progress. One process should own a
-// file at a time: for several replicas of a line, use storage/postgres.
+// commit (group commit); should one caller's work fail, the transaction is
+// undone and the others run again, each in a savepoint of its own, so that
+// one caller's failure undoes only its own work. A write to an idle store
+// commits at once. Reads use a small pool beside it, which WAL lets run
+// while a write is in progress. One process should own a file at a time:
+// for several replicas of a line, use storage/postgres.
 //
-// Committed writes survive a power cut by default (synchronous=FULL);
-// [WithSynchronous]("normal") trades that for speed, still surviving an
-// application crash. Inbox leases and acks are always written the faster
-// way: a power cut may undo one, and the event is then handled again, as
-// the inbox allows; the next durable write makes them durable too.
+// A write the store reports done survives a power cut by default
+// (synchronous=full): its caller is answered only once the write-ahead log
+// has been flushed to the disk after its commit. The flush runs beside the
+// writer, which meanwhile commits the next group, and one flush serves
+// every commit made before it. So other work can see a write before it is
+// on the disk; a power cut in that moment can lose it although it was
+// read, but never once its caller was told it succeeded. A failed flush
+// fails every durable write after it until the store is opened again.
+// [WithSynchronous]("normal") does without the flush, still surviving an
+// application crash. Inbox leases and acks, and a chat.Server handler's
+// writes, never wait for the flush: a power cut may undo one, and the event
+// is then handled again, as the inbox allows; the next flush makes them
+// durable too.
 // Deleted content is overwritten in place (secure_delete), so freed pages
 // keep no sealed leftovers either.
 package sqlite

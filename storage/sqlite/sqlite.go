@@ -44,6 +44,8 @@ type options struct {
 	readers int
 	busy    time.Duration
 	sync    string
+	// wrapFlush, set only by tests, wraps the flush of the log.
+	wrapFlush func(flush func() error) func() error
 }
 
 // WithKeyring sets the keyring that wraps each contact's data key and gives
@@ -106,9 +108,10 @@ func WithBusyTimeout(d time.Duration) Option {
 	}
 }
 
-// WithSynchronous sets SQLite's synchronous mode: "full" (the default: a
-// committed write survives a power cut) or "normal" (faster; a power cut may
-// lose the last commits, an application crash never does).
+// WithSynchronous sets how durable writes are: "full" (the default: a write
+// reported done survives a power cut; the store flushes the write-ahead log
+// for it, beside the writer, see the package doc) or "normal" (faster; a
+// power cut may lose the last commits, an application crash never does).
 func WithSynchronous(mode string) Option {
 	return func(o *options) error {
 		switch m := strings.ToLower(mode); m {
@@ -198,13 +201,33 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	st, err := sqlstore.New(ctx, sqlstore.Config{
+	cfg := sqlstore.Config{
 		Write: w, Read: r, Dialect: dialect, Keyring: o.keyring, IDs: o.ids, Clock: o.clock, OnClose: ck.stop,
 		DurableSync: "PRAGMA synchronous = " + o.sync,
 		RelaxedSync: "PRAGMA synchronous = normal",
-	})
+	}
+	if o.sync == "full" {
+		// Durable commits reach the disk through the flusher, off the
+		// writer (see walFlusher).
+		wf, err := openWALFlusher(path)
+		if err != nil {
+			ck.stop()
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		cfg.DurableSync = cfg.RelaxedSync
+		cfg.SyncLog = wf.flush
+		if o.wrapFlush != nil {
+			cfg.SyncLog = o.wrapFlush(wf.flush)
+		}
+		cfg.OnClose = func() error { return errors.Join(ck.stop(), wf.close()) }
+	}
+	st, err := sqlstore.New(ctx, cfg)
 	if err != nil {
-		ck.stop()
+		if cfg.OnClose != nil {
+			cfg.OnClose()
+		}
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
