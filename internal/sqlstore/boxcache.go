@@ -59,6 +59,22 @@ func (c *boxCache) get(subject, wrapped []byte) *seal.Box {
 	return e.box
 }
 
+// latest returns subject's key as last opened, with the wrapped value it
+// was opened from, or nil. A caller must check, in the transaction that
+// uses it, that the database still holds that wrapped value.
+func (c *boxCache) latest(subject []byte) ([]byte, *seal.Box) {
+	if c == nil {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[string(subject)]
+	if !ok || c.now().After(e.until) {
+		return nil, nil
+	}
+	return e.wrapped, e.box
+}
+
 func (c *boxCache) put(subject, wrapped []byte, box *seal.Box) {
 	if c == nil {
 		return

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -76,20 +77,48 @@ func (ms messages) Record(ctx context.Context, m storage.MessageRecord) error {
 	}
 	subj := s.subject(m.Contact)
 	idHash := s.messageHash(m.ID)
+	args := func(box *seal.Box) []any {
+		return []any{idHash, box.Seal([]byte(m.ID), aad("messages", "id", subjectHex(idHash))), subj, sealRef(box, m.Contact, "messages", m.ID), string(m.Direction), m.Kind,
+			box.Seal([]byte(m.Body), aad("messages", "body", m.ID)), m.Purpose, m.Staff,
+			string(m.Status), ts(m.StatusAt), m.ErrorCode, ts(m.At)}
+	}
+	// On the pinned writer, which every write (an erasure too) goes
+	// through in turn, the person's key as last opened seals the record
+	// before the writer is taken, and the insert itself checks that the
+	// database still holds that key: the writer is spared a read and the
+	// sealing. Should the key have changed (erased, rotated), the record is
+	// sealed again under the key the database holds.
+	var guessed []any
+	var guessedWrapped []byte
+	if s.pin != nil {
+		if w, box := s.boxes.latest(subj); box != nil {
+			guessed, guessedWrapped = args(box), w
+		}
+	}
 	err := s.write(ctx, func(q db) error {
+		if guessed != nil {
+			n, err := q.exec(ctx, recordGuarded, append(guessed, subj, guessedWrapped)...)
+			if err != nil || n == 1 {
+				return err
+			}
+		}
 		box, err := s.keys().forWrite(ctx, q, subj)
 		if err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, `INSERT INTO messages (id_hash, id_sealed, subject, ref, direction, kind, body, purpose, staff, status, status_at, error_code, at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			idHash, box.Seal([]byte(m.ID), aad("messages", "id", subjectHex(idHash))), subj, sealRef(box, m.Contact, "messages", m.ID), string(m.Direction), m.Kind,
-			box.Seal([]byte(m.Body), aad("messages", "body", m.ID)), m.Purpose, m.Staff,
-			string(m.Status), ts(m.StatusAt), m.ErrorCode, ts(m.At))
+		_, err = q.exec(ctx, recordInsert+`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args(box)...)
 		return err
 	})
 	return s.fail("messages record", err)
 }
+
+const (
+	recordInsert = `INSERT INTO messages (id_hash, id_sealed, subject, ref, direction, kind, body, purpose, staff, status, status_at, error_code, at) `
+	// recordGuarded inserts only while the data key it was sealed under
+	// is still the subject's.
+	recordGuarded = recordInsert + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE EXISTS (SELECT 1 FROM dek WHERE subject = ? AND wrapped = ?)`
+)
 
 func (ms messages) Get(ctx context.Context, id string) (storage.MessageRecord, error) {
 	if id == "" {

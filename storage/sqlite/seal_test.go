@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/seal"
 	"github.com/impactchat/impactchat/internal/sqlstore/sqlstoretest"
 	"github.com/impactchat/impactchat/storage"
 	"github.com/impactchat/impactchat/storage/keyring"
@@ -278,4 +279,46 @@ func TestRewrapAfterRotation(t *testing.T) {
 		t.Fatalf("second Rewrap = %d, %v; want 0", n, err)
 	}
 	sqlstoretest.CheckReadable(t, st)
+}
+
+// A record is sealed under the data key the database holds when it is
+// written, even when the store last opened another one for the person (a
+// key rewrapped or replaced by another process sharing the file): the
+// store's guess from its cache of opened keys is checked by the insert.
+func TestRecordSealsUnderTheKeyTheDatabaseHolds(t *testing.T) {
+	t.Parallel()
+	ring := testKeyring(t)
+	st := openTemp(t)
+	ctx := t.Context()
+	ref := storage.ContactRef{Channel: "whatsapp", Identifier: "4915100000001"}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	rec := func(id, body string) {
+		t.Helper()
+		if err := st.Messages().Record(ctx, storage.MessageRecord{ID: id, Contact: ref, Direction: storage.Outbound, Kind: "text", Body: body, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec("wamid.first", "first, under the key the store opened")
+
+	db := raw(t, st.Path())
+	var subject []byte
+	if err := db.QueryRowContext(ctx, "SELECT subject FROM dek").Scan(&subject); err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := ring.WrapKey(ctx, subject, seal.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE dek SET wrapped = ? WHERE subject = ?", wrapped, subject); err != nil {
+		t.Fatal(err)
+	}
+
+	rec("wamid.second", "second, under the key the database now holds")
+	m, err := st.Messages().Get(ctx, "wamid.second")
+	if err != nil {
+		t.Fatalf("the record written after the key changed cannot be read: %v", err)
+	}
+	if m.Body != "second, under the key the database now holds" {
+		t.Errorf("body %q", m.Body)
+	}
 }
