@@ -597,11 +597,12 @@ func (s *Store) one(ctx context.Context, relaxed bool, fn func(ctx context.Conte
 
 // submit runs r on the pinned writer with group commit. r joins the queue;
 // whoever next gets the writer takes every queued request and runs them in
-// one transaction, each inside its own savepoint, and answers them all
-// after the one commit. A lone request runs at once, so an idle store adds
-// no delay; under load, callers that arrive while a commit is on its way
-// to the disk share the next one. A caller whose context ends while it
-// waits returns at once, and its work is never run.
+// one transaction (see runBatch for how one failure is undone alone), and
+// answers them after the one commit, or, with a syncer, those that must be
+// durable after the flush that follows it. A lone request runs at once, so
+// an idle store adds no delay; under load, callers that arrive while a
+// group runs share the next commit. A caller whose context ends while it
+// waits for the writer returns at once, and its work is never run.
 func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
