@@ -639,13 +639,14 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 }
 
 // runGroup runs a batch of requests on the pinned writer, which the caller
-// (whose own request is own) holds, marks each done, and lets go of the
-// writer. Requests marked first (an inbox Put, which a webhook is waiting
-// on before it answers) are committed and answered before the rest of the
-// group runs: their wait is one commit of their own work, not of everything
-// that queued with them. A caller whose own request was among them returns
-// then, and the rest runs on in a goroutine that holds the writer until it
-// is done.
+// (whose own request is own) holds, settles each (see settle), and lets go
+// of the writer. Requests marked first (an inbox Put, which a webhook is
+// waiting on before it answers) are committed and settled before the rest
+// of the group runs: their wait is one commit of their own work (and, with
+// a syncer, the flush after it, which runs beside the rest), not of
+// everything that queued with them. A caller whose own request was among
+// them returns then, and the rest runs on in a goroutine that holds the
+// writer until it is done.
 func (s *Store) runGroup(p *pinned, batch []*request, own *request) {
 	var first, rest []*request
 	for _, r := range batch {
