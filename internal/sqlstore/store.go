@@ -607,6 +607,11 @@ func (s *Store) submit(ctx context.Context, p *pinned, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if p.sy != nil && !r.relaxed {
+		if err := p.sy.failed(); err != nil {
+			return err // a durable write cannot be made durable: it does not run
+		}
+	}
 	p.qmu.Lock()
 	p.queue = append(p.queue, r)
 	p.qmu.Unlock()

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -21,8 +22,8 @@ import (
 // learns of success for a write that is lost.
 //
 // A failed flush fails closed: the requests waiting for it get its error,
-// and so does every durable request after it, until the store is opened
-// again; after a failed fsync the operating system may have dropped the
+// and every durable request after it is refused with that error before it
+// runs, until the store is opened again; after a failed fsync the operating system may have dropped the
 // pages it could not write, and a later flush that succeeds would not
 // mean they reached the disk.
 type syncer struct {
@@ -68,7 +69,15 @@ func (y *syncer) add(rs []*request) {
 	}
 }
 
-var errSyncerStopped = fmt.Errorf("write committed but the store closed before it was flushed to the disk")
+var errSyncerStopped = errors.New("write committed but the store closed before it was flushed to the disk")
+
+// failed is the error of a failed flush, once there was one: durable
+// writes are then refused before they run.
+func (y *syncer) failed() error {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	return y.broken
+}
 
 func (y *syncer) loop() {
 	defer close(y.done)

@@ -140,6 +140,15 @@ func TestFailedLogFlushFailsClosed(t *testing.T) {
 		t.Fatal("a durable write after a failed flush succeeded")
 	}
 	t.Logf("after a failed flush: %v", err)
+	// Refused before it runs: nothing of it reaches the store.
+	rec := storage.MessageRecord{ID: "wamid.after", Contact: storage.ContactRef{Channel: "whatsapp", Identifier: "4915100000002"},
+		Direction: storage.Outbound, Kind: "text", Body: "after the failed flush", At: time.Now()}
+	if err := st.Messages().Record(ctx, rec); err == nil {
+		t.Fatal("a record after a failed flush succeeded")
+	}
+	if _, err := st.Messages().Get(ctx, rec.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the record refused after a failed flush is in the store all the same (get: %v)", err)
+	}
 	if h.done.Load() != 0 {
 		t.Fatalf("%d flushes ran after the failed one", h.done.Load())
 	}
