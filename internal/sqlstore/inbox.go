@@ -254,15 +254,15 @@ WHERE seq IN (
 	ORDER BY i.ord LIMIT ? + 0 ` + s.d.SkipLocked + `)
 RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	(SELECT d.wrapped FROM dek d WHERE d.subject = inbox.part)`
-	var out []storage.Claimed
-	// One statement, so it needs no transaction around it.
+	var got []claimedRow
+	// One statement, so it needs no transaction around it. The bodies are
+	// opened after it: every other write waits while the writer is held.
 	err := s.one(ctx, true, func(ctx context.Context, q db) error {
-		out = nil
+		got = nil
 		rows, err := q.query(ctx, query, owner, ts(now.Add(lease)), ts(now), ts(now), max)
 		if err != nil {
 			return err
 		}
-		var got []claimedRow
 		for rows.Next() {
 			var r claimedRow
 			if err := rows.Scan(&r.seq, &r.ord, &r.keyHash, &r.part, &r.body, &r.at, &r.attempts, &r.leaseUntil, &r.lastError, &r.wrapped); err != nil {
@@ -274,22 +274,20 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		slices.SortFunc(got, func(a, b claimedRow) int { return cmp.Compare(a.ord, b.ord) })
-		k := s.keys()
-		for _, r := range got {
-			c, err := b.decode(ctx, k, r)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return nil
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, s.fail("inbox claim", err)
+	}
+	slices.SortFunc(got, func(a, b claimedRow) int { return cmp.Compare(a.ord, b.ord) })
+	out := make([]storage.Claimed, 0, len(got))
+	k := s.keys()
+	for _, r := range got {
+		c, err := b.decode(ctx, k, r)
+		if err != nil {
+			return nil, s.fail("inbox claim", err)
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
