@@ -169,6 +169,11 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 	}
 	deliveries := make([]delivery, n)
 	sentAt := time.Now()
+	// Each person's messages are a second apart, as in a conversation, and
+	// all in the past (Meta's timestamps are whole seconds): each is later
+	// than the person's last, as on a line.
+	perPerson := (n + cfg.Contacts - 1) / cfg.Contacts
+	firstAt := sentAt.Truncate(time.Second).Add(-time.Duration(perPerson) * time.Second)
 	for i := range deliveries {
 		id := fmt.Sprintf("wamid.load.%s.%d", cfg.RunID, i)
 		body := webhooktest.TextPayload(webhooktest.TextMessage{
@@ -176,7 +181,7 @@ func runPipeline(ctx context.Context, cfg pipelineConfig) (result, error) {
 			From: person(i % cfg.Contacts),
 			ID:   id,
 			Body: "Hello, where can I find the nearest office?",
-			Time: sentAt,
+			Time: firstAt.Add(time.Duration(i/cfg.Contacts) * time.Second),
 		})
 		deliveries[i] = delivery{id: id, request: rawRequest(ln.Addr().String(), "/webhook", body, webhooktest.Sign(body, loadSecret))}
 	}
