@@ -19,8 +19,10 @@ import (
 //
 // Several replicas sharing one store see the same times. A reply sent while
 // the Server handles the person's message is answered from the handler's
-// context (the time the Server recorded just before), without reading the
-// store again.
+// context (that message's own time), without reading the store again. Other
+// replies read the stored time, which a store may leave up to
+// storage.TouchSlack behind the person's last message: the window then ends
+// that much early, never late.
 type ContactWindow struct {
 	Contacts storage.Contacts
 }
@@ -29,9 +31,9 @@ type ContactWindow struct {
 // time if they never did (the window is closed).
 func (w ContactWindow) LastInbound(ctx context.Context, a Address) (time.Time, error) {
 	if in, ok := ctx.Value(inboundKey{}).(inbound); ok && in.channel == a.Channel && in.contact == a.Contact {
-		// A reply to the message being handled: the Server recorded its
-		// time just before the handler ran, so there is no need to read
-		// it back. (The stored time is never earlier than this one.)
+		// A reply to the message being handled: its time is the
+		// person's latest, and the store holds it or one less than
+		// storage.TouchSlack before it, so there is no need to read it.
 		return in.at, nil
 	}
 	if w.Contacts == nil {

@@ -20,10 +20,22 @@ type Contact struct {
 	Version       int64 // bumped by every write; Update compares it
 }
 
+// TouchSlack is how far behind the time given to Contacts.Touch a store
+// may leave a contact's LastInboundAt. People write in bursts, seconds
+// apart; a store that must take its one writer for every message (SQLite)
+// spares that write for every message of a burst but the first, and reads
+// the contact instead. A time read back is then at most this much earlier
+// than the person's last message, which can only close the 24-hour window
+// early, never keep it open late. The handler of a message gets that
+// message's own time from chat.Server.
+const TouchSlack = time.Minute
+
 // Contacts keeps the people a line talks to.
 type Contacts interface {
 	// Touch returns the contact for ref, creating it if absent (Version 1,
 	// CreatedAt at), and moves LastInboundAt forward to at (never back).
+	// A store may leave a stored time that is less than TouchSlack before
+	// at where it is (see TouchSlack).
 	Touch(ctx context.Context, ref ContactRef, at time.Time) (Contact, error)
 	// Get finds a contact by reference. ErrNotFound if absent.
 	Get(ctx context.Context, ref ContactRef) (Contact, error)

@@ -360,6 +360,15 @@ type db struct {
 	s   *Store
 	raw Querier
 	pin *pinned
+	req *request // the request running on the pinned writer, if any
+}
+
+// wroteNothing tells the writer that the request running found nothing to
+// write: it is answered without waiting for the disk.
+func (q db) wroteNothing() {
+	if q.req != nil {
+		q.req.readOnly = true
+	}
 }
 
 // uncancelled is the pinned connection as a Querier whose statements ignore
@@ -540,10 +549,13 @@ type request struct {
 	// ack, a claim), which alone run in autocommit.
 	tx    bool
 	first bool // committed and answered ahead of the rest of its group
-	fn    func(ctx context.Context, q db) error
-	state atomic.Int32
-	err   error
-	done  chan struct{}
+	// readOnly is set by fn (db.wroteNothing) when it wrote nothing, so
+	// that no flush of the disk is awaited for it.
+	readOnly bool
+	fn       func(ctx context.Context, q db) error
+	state    atomic.Int32
+	err      error
+	done     chan struct{}
 	// panicked is what fn panicked with, raised again in its caller's
 	// goroutine: the other callers of the group keep their own outcome.
 	panicked any
@@ -555,6 +567,8 @@ var errPanicked = errors.New("write panicked")
 
 // call runs the request's work, turning a panic into errPanicked.
 func (r *request) call(q db) (err error) {
+	r.readOnly = false // a request run again starts afresh
+	q.req = r
 	defer func() {
 		if v := recover(); v != nil {
 			r.panicked = v
@@ -692,7 +706,7 @@ func (s *Store) settle(p *pinned, rs []*request) {
 	}
 	var wait []*request
 	for _, r := range rs {
-		if r.state.Load() == taken && r.err == nil && r.panicked == nil && !r.relaxed {
+		if r.state.Load() == taken && r.err == nil && r.panicked == nil && !r.relaxed && !r.readOnly {
 			wait = append(wait, r)
 		} else {
 			close(r.done)

@@ -64,9 +64,14 @@ func (h *heldFlush) wrap(flush func() error) func() error {
 
 func touch(t *testing.T, st storage.Store, ctx context.Context, who string) <-chan error {
 	t.Helper()
+	return touchAt(t, st, ctx, who, time.Now())
+}
+
+func touchAt(t *testing.T, st storage.Store, ctx context.Context, who string, at time.Time) <-chan error {
+	t.Helper()
 	out := make(chan error, 1)
 	go func() {
-		_, err := st.Contacts().Touch(ctx, storage.ContactRef{Channel: "whatsapp", Identifier: who}, time.Now())
+		_, err := st.Contacts().Touch(ctx, storage.ContactRef{Channel: "whatsapp", Identifier: who}, at)
 		out <- err
 	}()
 	return out
@@ -163,11 +168,12 @@ func TestCloseFlushesTheWritesWaitingForTheDisk(t *testing.T) {
 	h := newHeldFlush()
 	st := openTemp(t, sqlite.WithFlushWrapper(h.wrap))
 	t.Cleanup(h.let)
-	// Known already, so that the durable Touch is one write.
+	// Known already, so that the durable Touch is one write, and a while
+	// ago, so that it writes (see storage.TouchSlack).
 	if err := <-touch(t, st, storage.WithRelaxedWrites(t.Context()), "4915100000001"); err != nil {
 		t.Fatal(err)
 	}
-	durable := touch(t, st, t.Context(), "4915100000001")
+	durable := touchAt(t, st, t.Context(), "4915100000001", time.Now().Add(2*storage.TouchSlack))
 	h.waitEntered(t)
 	closed := make(chan error, 1)
 	go func() { closed <- st.Close() }()
@@ -185,5 +191,55 @@ func TestCloseFlushesTheWritesWaitingForTheDisk(t *testing.T) {
 	}
 	if h.done.Load() < 1 {
 		t.Fatal("Close did not flush the log for the waiting write")
+	}
+}
+
+// A touch within storage.TouchSlack of the stored time writes nothing: it
+// neither waits for the disk nor bumps the version. One a slack later
+// writes, and waits.
+func TestTouchWithinTheSlackWritesNothing(t *testing.T) {
+	h := newHeldFlush()
+	st := openTemp(t, sqlite.WithFlushWrapper(h.wrap))
+	t.Cleanup(h.let)
+	ctx := t.Context()
+	ref := storage.ContactRef{Channel: "whatsapp", Identifier: "4915100000001"}
+	first := time.Now().Add(-time.Hour).Truncate(time.Second)
+	c, err := st.Contacts().Touch(storage.WithRelaxedWrites(ctx), ref, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{0, time.Second, storage.TouchSlack - time.Nanosecond, -time.Minute} {
+		select {
+		case err := <-touchAt(t, st, ctx, ref.Identifier, first.Add(d)):
+			if err != nil {
+				t.Fatalf("touch %v after: %v", d, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a touch %v after the stored time waited for the disk", d)
+		}
+	}
+	got, err := st.Contacts().Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != c.Version || !got.LastInboundAt.Equal(first) {
+		t.Fatalf("after touches within the slack: version %d, last inbound %v; want %d, %v", got.Version, got.LastInboundAt, c.Version, first)
+	}
+	if h.once.Load() {
+		t.Fatal("a flush of the log began for touches that write nothing")
+	}
+
+	late := touchAt(t, st, ctx, ref.Identifier, first.Add(storage.TouchSlack))
+	h.waitEntered(t)
+	h.let()
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.Contacts().Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != c.Version+1 || !got.LastInboundAt.Equal(first.Add(storage.TouchSlack)) {
+		t.Fatalf("after a touch a slack later: version %d, last inbound %v; want %d, %v", got.Version, got.LastInboundAt, c.Version+1, first.Add(storage.TouchSlack))
 	}
 }

@@ -10,6 +10,7 @@ import (
 var contactTests = []test{
 	{"TouchCreates", contactTouchCreates},
 	{"TouchMovesLastInboundForwardOnly", contactTouchForward},
+	{"TouchKeepsWithinSlack", contactTouchSlack},
 	{"ChannelsAreSeparate", contactChannelsSeparate},
 	{"NotFound", contactNotFound},
 	{"UpdateComparesVersion", contactUpdate},
@@ -55,6 +56,28 @@ func contactTouchForward(t *testing.T, st storage.Store) {
 	sameTime(t, earlier.CreatedAt, t0, "created")
 	got := of(cs.Get(t.Context(), ref(1))).must(t)
 	sameTime(t, got.LastInboundAt, at(time.Hour), "stored last inbound")
+}
+
+// contactTouchSlack: a touch soon after the last may leave the stored time
+// behind, but never by TouchSlack or more, and never ahead of the message.
+func contactTouchSlack(t *testing.T, st storage.Store) {
+	cs := st.Contacts()
+	ctx := t.Context()
+	first := of(cs.Touch(ctx, ref(1), t0)).must(t)
+	soon := at(10 * time.Second)
+	for _, c := range []storage.Contact{of(cs.Touch(ctx, ref(1), soon)).must(t), of(cs.Get(ctx, ref(1))).must(t)} {
+		if got := c.LastInboundAt; got.Before(t0) || got.After(soon) || !got.After(soon.Add(-storage.TouchSlack)) {
+			t.Fatalf("last inbound %v after touches at %v and %v; want within %v before the second", got, t0, soon, storage.TouchSlack)
+		}
+		eq(t, c.ID, first.ID, "contact id")
+	}
+	late := soon.Add(storage.TouchSlack)
+	c := of(cs.Touch(ctx, ref(1), late)).must(t)
+	sameTime(t, c.LastInboundAt, late, "last inbound a slack after")
+	sameTime(t, of(cs.Get(ctx, ref(1))).must(t).LastInboundAt, late, "stored last inbound a slack after")
+	if c.Version <= first.Version {
+		t.Fatalf("version %d after a write; was %d", c.Version, first.Version)
+	}
 }
 
 func contactChannelsSeparate(t *testing.T, st storage.Store) {
