@@ -142,8 +142,8 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 	// storage.TouchSlack behind is left as it is (so is one later than at,
 	// a message delivered out of order), and the contact is read on the
 	// writer, whose cache holds the pages (a reader's is dropped at every
-	// commit), without dirtying a page. Otherwise one statement moves the
-	// time and reads the contact back. Neither needs a transaction.
+	// commit), without dirtying a page. Otherwise a second statement moves
+	// the time. Neither needs a transaction.
 	var found bool
 	err := s.one(ctx, false, func(ctx context.Context, q db) (err error) {
 		row, err = c.oneRow(ctx, q, "WHERE c.subject = ?", subj)
@@ -157,6 +157,18 @@ func (c contacts) Touch(ctx context.Context, ref storage.ContactRef, at time.Tim
 		case row.last > ts(at.Add(-storage.TouchSlack)):
 			found = true
 			q.wroteNothing()
+			return nil
+		}
+		// The row as read, moved forward, unless another writer changed
+		// it meanwhile (Postgres): then the full statement decides.
+		n, err := q.exec(ctx, "UPDATE contacts SET last_inbound_at = ?, updated_at = ?, version = version + 1 WHERE subject = ? AND version = ? AND last_inbound_at = ?",
+			ts(at), ts(at), subj, row.version, row.last)
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			row.last, row.upd, row.version = ts(at), ts(at), row.version+1
+			found = true
 			return nil
 		}
 		row, found, err = c.returning(ctx, q, touchQuery, touchArgs(subj, ts(at))...)
