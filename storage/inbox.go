@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -89,6 +90,38 @@ type BatchAcker interface {
 	// AckBatch acks every item of seqs that owner still holds and returns
 	// those it no longer held (as Ack would have said ErrLeaseLost).
 	AckBatch(ctx context.Context, owner string, seqs []int64) (lost []int64, err error)
+}
+
+// PutClaimer is an optional ability of an Inbox, found by type assertion:
+// leasing new items to a claimer in the write that stores them, which
+// spares the claim that would fetch them back. chat.Server uses it to hand
+// the events an Accept stores straight to its idle workers.
+type PutClaimer interface {
+	// PutClaim is Put that also leases, to owner until now+lease, items a
+	// Claim at now could take: of the first max items that lead their
+	// partition, those it adds. An item leads when its partition has no
+	// active item in the store and none among the items before it (added
+	// or not: a duplicate that leads is not leased and still counts). The
+	// leased items are returned as Claim returns them (Attempts 1), in the
+	// order of items; the others wait for a Claim. With max 0 it is Put.
+	// An empty owner, a negative max, or a lease that is not positive with
+	// max above 0 is ErrInvalid.
+	PutClaim(ctx context.Context, items []InboxItem, now time.Time, owner string, max int, lease time.Duration) (PutResult, []Claimed, error)
+}
+
+// CheckPutClaim checks PutClaim's arguments as every backend does.
+func CheckPutClaim(owner string, max int, lease time.Duration) error {
+	switch {
+	case max < 0:
+		return &FieldError{Field: "max", Problem: fmt.Sprintf("is %d; it must not be negative", max)}
+	case max == 0:
+		return nil
+	case owner == "":
+		return &FieldError{Field: "owner", Problem: "is empty"}
+	case lease <= 0:
+		return &FieldError{Field: "lease", Problem: "must be positive"}
+	}
+	return nil
 }
 
 // InboxStats counts inbox items.

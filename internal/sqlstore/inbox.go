@@ -84,22 +84,73 @@ func (b inbox) nextCounted(ctx context.Context, q db, n int) ([]int64, error) {
 }
 
 func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
+	res, _, err := b.put(ctx, items, now, "", 0, 0)
+	return res, err
+}
+
+var _ storage.PutClaimer = inbox{}
+
+func (b inbox) PutClaim(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
+	if err := storage.CheckPutClaim(owner, max, lease); err != nil {
+		return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", err)
+	}
+	return b.put(ctx, items, now, owner, max, lease)
+}
+
+// busyParts returns which of subjects have an active item: a partition
+// whose new item must wait for it.
+func (b inbox) busyParts(ctx context.Context, q db, subjects [][]byte) (map[string]bool, error) {
+	busy := map[string]bool{}
+	var want []any
+	seen := map[string]bool{}
+	for _, s := range subjects {
+		if !seen[string(s)] {
+			seen[string(s)] = true
+			want = append(want, s)
+		}
+	}
+	for len(want) > 0 {
+		n := min(len(want), 200)
+		rows, err := q.query(ctx, "SELECT DISTINCT part FROM inbox WHERE state IN (0, 1) AND part IN ("+placeholders(n)+")", want[:n]...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var p []byte
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			busy[string(p)] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		want = want[n:]
+	}
+	return busy, nil
+}
+
+// put is Put, leasing to owner the items PutClaim describes when max > 0.
+func (b inbox) put(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
 	for i, it := range items {
 		if it.Key == "" {
-			return storage.PutResult{}, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].key", i), "is empty"))
+			return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].key", i), "is empty"))
 		}
 		if it.Partition == "" {
-			return storage.PutResult{}, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].partition", i), "is empty"))
+			return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", fieldErr(fmt.Sprintf("items[%d].partition", i), "is empty"))
 		}
 	}
 	s := b.s
 	if err := s.open(ctx); err != nil {
-		return storage.PutResult{}, fmt.Errorf("inbox put: %w", err)
+		return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", err)
 	}
 	fresh := make([]bool, len(items))
 	if len(items) == 0 {
-		return storage.PutResult{Fresh: fresh}, nil
+		return storage.PutResult{Fresh: fresh}, nil, nil
 	}
+	leased := make([]bool, len(items)) // leased to owner, if inserted
+	var claimed []storage.Claimed
 	// What does not depend on the database is done before the writer is
 	// taken: every other write waits while it is held.
 	subjects := make([][]byte, len(items))
@@ -110,11 +161,30 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 		hashes[i] = b.keyHash(it.Key)
 		packed[i] = packItem(it)
 	}
+	until := ts(now.Add(lease))
 	err := s.writeFirst(ctx, func(q db) error {
 		clear(fresh)
+		clear(leased)
+		claimed = nil
 		if s.d.LockPartitions != nil {
 			if err := s.d.LockPartitions(ctx, q.querier(), subjects); err != nil {
 				return err
+			}
+		}
+		if max > 0 {
+			// The partitions are locked (Postgres) or the writer is
+			// (SQLite): no other put or claim changes which are busy.
+			busy, err := b.busyParts(ctx, q, subjects)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for i, sub := range subjects {
+				if !busy[string(sub)] && n < max {
+					leased[i] = true
+					n++
+				}
+				busy[string(sub)] = true
 			}
 		}
 		var ords []int64
@@ -131,7 +201,8 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 		if err := k.load(ctx, q, subjects); err != nil {
 			return err
 		}
-		args := make([]any, 0, 7*len(items))
+		const cols = 10
+		args := make([]any, 0, cols*len(items))
 		for i, it := range items {
 			box, err := k.forWrite(ctx, q, subjects[i])
 			if err != nil {
@@ -139,24 +210,29 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 			}
 			kh := hashes[i]
 			body := box.Seal(packed[i], aad("inbox", "body", subjectHex(kh)))
-			args = append(args, ords[i], kh, subjects[i], body, ts(it.At), ts(now), 0)
+			if leased[i] {
+				args = append(args, ords[i], kh, subjects[i], body, ts(it.At), ts(now), 0, owner, until, 1)
+			} else {
+				args = append(args, ords[i], kh, subjects[i], body, ts(it.At), ts(now), 0, "", 0, 0)
+			}
 		}
-		inserted := map[string]bool{}
+		inserted := map[string]int64{} // key hash: seq
 		for start := 0; start < len(items); start += putChunk {
 			end := min(start+putChunk, len(items))
-			rows, err := q.query(ctx, "INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state) VALUES "+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", end-start), ", ")+
-				" ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash", args[7*start:7*end]...)
+			rows, err := q.query(ctx, "INSERT INTO inbox (ord, key_hash, part, body, at, put_at, state, owner, lease_until, attempts) VALUES "+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", end-start), ", ")+
+				" ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash, seq", args[cols*start:cols*end]...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var kh []byte
-				if err := rows.Scan(&kh); err != nil {
+				var seq int64
+				if err := rows.Scan(&kh, &seq); err != nil {
 					rows.Close()
 					return err
 				}
-				inserted[string(kh)] = true
+				inserted[string(kh)] = seq
 			}
 			if err := rows.Close(); err != nil {
 				return err
@@ -170,17 +246,32 @@ func (b inbox) Put(ctx context.Context, items []storage.InboxItem, now time.Time
 		}
 		// Of two items of one batch with the same key, the first is new.
 		for i, kh := range hashes {
-			if inserted[string(kh)] {
-				fresh[i] = true
-				delete(inserted, string(kh))
+			seq, ok := inserted[string(kh)]
+			if !ok {
+				continue
+			}
+			fresh[i] = true
+			delete(inserted, string(kh))
+			if leased[i] {
+				it := items[i]
+				var payload []byte // as Claim reads it back
+				if len(it.Payload) > 0 {
+					payload = it.Payload
+				}
+				claimed = append(claimed, storage.Claimed{
+					InboxItem:  storage.InboxItem{Key: it.Key, Partition: it.Partition, Payload: payload, At: tm(ts(it.At))},
+					Seq:        seq,
+					Attempts:   1,
+					LeaseUntil: tm(until),
+				})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return storage.PutResult{}, s.fail("inbox put", err)
+		return storage.PutResult{}, nil, s.fail("inbox put", err)
 	}
-	return storage.PutResult{Fresh: fresh}, nil
+	return storage.PutResult{Fresh: fresh}, claimed, nil
 }
 
 // claimedRow is what claims and dead-letter listings read.

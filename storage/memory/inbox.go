@@ -165,22 +165,52 @@ func (r *inboxRec) claimable(now time.Time) bool {
 }
 
 func (v inboxView) Put(ctx context.Context, items []storage.InboxItem, now time.Time) (storage.PutResult, error) {
+	res, _, err := v.put(ctx, items, now, "", 0, 0)
+	return res, err
+}
+
+var _ storage.PutClaimer = inboxView{}
+
+func (v inboxView) PutClaim(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
+	if err := storage.CheckPutClaim(owner, max, lease); err != nil {
+		return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", err)
+	}
+	return v.put(ctx, items, now, owner, max, lease)
+}
+
+// put is Put, leasing to owner the items PutClaim describes when max > 0.
+func (v inboxView) put(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
 	for i, it := range items {
 		if it.Key == "" {
-			return storage.PutResult{}, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].key", i), Problem: "is empty"})
+			return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].key", i), Problem: "is empty"})
 		}
 		if it.Partition == "" {
-			return storage.PutResult{}, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].partition", i), Problem: "is empty"})
+			return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", &storage.FieldError{Field: fmt.Sprintf("items[%d].partition", i), Problem: "is empty"})
 		}
 	}
 	s := v.s
 	if err := s.lock(ctx); err != nil {
-		return storage.PutResult{}, fmt.Errorf("inbox put: %w", err)
+		return storage.PutResult{}, nil, fmt.Errorf("inbox put: %w", err)
 	}
 	defer s.mu.Unlock()
 	d := &s.inbox
 	res := storage.PutResult{Fresh: make([]bool, len(items))}
+	var claimed []storage.Claimed
+	// A partition busy before the put, or named by an earlier item of it
+	// (added or not), keeps its new items for a Claim.
+	var named map[string]bool
+	if max > 0 {
+		named = make(map[string]bool, len(items))
+	}
+	leads := 0
 	for i, it := range items {
+		lead := leads < max && !named[it.Partition] && len(d.queues[it.Partition]) == 0
+		if lead {
+			leads++ // a duplicate counts too (see storage.PutClaimer)
+		}
+		if max > 0 {
+			named[it.Partition] = true
+		}
 		if _, seen := d.keys[it.Key]; seen {
 			continue
 		}
@@ -195,12 +225,22 @@ func (v inboxView) Put(ctx context.Context, items []storage.InboxItem, now time.
 			at:        it.At,
 			putAt:     now,
 		}
+		if lead {
+			// As Claim leases a head.
+			r.state = inboxLeased
+			r.owner = owner
+			r.leaseUntil = now.Add(lease)
+			r.attempts = 1
+		}
 		d.items[r.seq] = r
 		d.keys[r.key] = r
 		d.enqueue(r)
 		res.Fresh[i] = true
+		if lead {
+			claimed = append(claimed, r.claimed())
+		}
 	}
-	return res, nil
+	return res, claimed, nil
 }
 
 func (v inboxView) Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]storage.Claimed, error) {

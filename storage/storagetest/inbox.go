@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ var inboxTests = []test{
 	{"DeadLettersLimit", inboxDeadLettersLimit},
 	{"PurgeForgetsOldAckedKeys", inboxPurge},
 	{"Stats", inboxStats},
+	{"PutClaimLeasesFreeHeads", inboxPutClaim},
+	{"PutClaimValidates", inboxPutClaimValidates},
 }
 
 func item(key, partition string) storage.InboxItem {
@@ -325,4 +328,84 @@ func inboxStats(t *testing.T, st storage.Store) {
 	ok(t, in.DeadLetter(t.Context(), "w1", cs[2].Seq, "x"))
 	stats := of(in.Stats(t.Context())).must(t)
 	eq(t, stats, storage.InboxStats{Pending: 2, Leased: 1, Dead: 1, Done: 1}, "stats")
+}
+
+// putClaimer returns the store's inbox as a PutClaimer, skipping the test
+// when it is not one.
+func putClaimer(t *testing.T, st storage.Store) storage.PutClaimer {
+	t.Helper()
+	pc, ok := st.Inbox().(storage.PutClaimer)
+	if !ok {
+		t.Skip("the inbox is not a storage.PutClaimer")
+	}
+	return pc
+}
+
+// inboxPutClaim: PutClaim leases what a Claim at the same time could take
+// and no more: the first item of each free partition, in order, of the
+// first max such; items behind a busy partition, behind an earlier item of
+// theirs in the batch, or over max wait for Claim; a duplicate is neither
+// added nor leased, and counts.
+func inboxPutClaim(t *testing.T, st storage.Store) {
+	pc := putClaimer(t, st)
+	in := st.Inbox()
+	ctx := t.Context()
+	put(t, st, t0, item("busy1", "B"), item("done", "D"))
+	held := claim(t, st, "w0", 10, t0)
+	sameSlice(t, keys(held), []string{"busy1", "done"}, "set-up claim")
+	ok(t, in.Ack(ctx, "w0", held[1].Seq))
+
+	items := []storage.InboxItem{item("a1", "A"), item("b2", "B"), item("a2", "A"), item("done", "C"), item("c1", "C"), item("d1", "D"), item("e1", "E")}
+	res, cs, err := pc.PutClaim(ctx, items, t0, "w1", 3, time.Minute)
+	ok(t, err)
+	sameSlice(t, res.Fresh, []bool{true, true, true, false, true, true, true}, "fresh")
+	// a1 leads A; b2 waits for busy1; a2 for a1; the duplicate "done" leads
+	// C, so c1 waits for a Claim; d1 leads D (its item is acked), the third
+	// to lead; e1 is over max.
+	sameSlice(t, keys(cs), []string{"a1", "d1"}, "leased by the put")
+	for _, c := range cs {
+		eq(t, c.Attempts, 1, c.Key+" attempts")
+		sameTime(t, c.LeaseUntil, t0.Add(time.Minute), c.Key+" lease")
+		sameTime(t, c.At, t0, c.Key+" at")
+		sameBytes(t, c.Payload, []byte("payload of "+c.Key), c.Key+" payload")
+		if c.Seq == 0 {
+			t.Fatalf("%s: no seq", c.Key)
+		}
+	}
+	eq(t, cs[0].Partition, "A", "partition")
+	// A Claim now takes the free heads the put left: c1 and e1 (over max).
+	sameSlice(t, keys(claim(t, st, "w2", 10, t0)), []string{"c1", "e1"}, "claim after the put")
+	// The leases are the owner's, as a Claim's would be.
+	if err := in.Ack(ctx, "w2", cs[0].Seq); !errors.Is(err, storage.ErrLeaseLost) {
+		t.Fatalf("ack by another owner: %v; want ErrLeaseLost", err)
+	}
+	ok(t, in.Ack(ctx, "w1", cs[0].Seq))
+	sameSlice(t, keys(claim(t, st, "w2", 10, t0)), []string{"a2"}, "claim after a1's ack")
+	// A lease that ends unacked is claimed again, as any.
+	again := claim(t, st, "w3", 10, t0.Add(2*time.Minute))
+	if !contains(keys(again), "d1") {
+		t.Fatalf("claims after d1's lease ended: %v; want d1 among them", keys(again))
+	}
+	// With max 0 it is Put.
+	res, cs, err = pc.PutClaim(ctx, []storage.InboxItem{item("f1", "F")}, t0, "w1", 0, time.Minute)
+	ok(t, err)
+	sameSlice(t, res.Fresh, []bool{true}, "fresh with max 0")
+	eq(t, len(cs), 0, "leased with max 0")
+}
+
+func inboxPutClaimValidates(t *testing.T, st storage.Store) {
+	pc := putClaimer(t, st)
+	ctx := t.Context()
+	for _, c := range []struct {
+		owner string
+		max   int
+		lease time.Duration
+	}{{"", 1, time.Minute}, {"w", -1, time.Minute}, {"w", 1, 0}, {"w", 1, -time.Second}} {
+		_, _, err := pc.PutClaim(ctx, []storage.InboxItem{item("a", "p")}, t0, c.owner, c.max, c.lease)
+		invalid(t, err)
+	}
+	_, _, err := pc.PutClaim(ctx, []storage.InboxItem{item("b", "")}, t0, "w", 1, time.Minute)
+	invalid(t, err)
+	// Nothing of the refused calls was stored.
+	sameSlice(t, keys(claim(t, st, "w", 10, t0)), nil, "claim after refused puts")
 }
