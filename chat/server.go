@@ -10,6 +10,7 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/impactchat/impactchat/storage"
@@ -42,6 +43,14 @@ import (
 //     person's later events wait too, so that their order holds.
 //   - The inbox remembers handled events' keys for the retention (see
 //     WithRetention) and the Server purges older ones.
+//
+// When the store's inbox is a storage.PutClaimer (the memory, SQLite and
+// Postgres stores are), a running Server leases the events Accept stores to
+// its idle workers in the same write, and they start at once, without a
+// claim to fetch them back; events that must wait (behind an earlier event
+// of the same person, or for a free worker) are claimed as usual. If the
+// Server stops as such a put commits, the events it leased go back to the
+// inbox for a retry.
 //
 // Handlers' writes carry storage.WithRelaxedWrites: an event whose Ack is
 // lost is handled again, and the Ack follows every write of its handling,
@@ -89,6 +98,11 @@ type Server struct {
 	retry   RetryPolicy
 
 	wake chan struct{} // Accept tells a running Server there is new work
+	// direct is the inbox as a storage.PutClaimer, when it is one: Accept
+	// then leases new events to idle workers as it stores them, and hands
+	// them to the run that active holds (nil when not running).
+	direct storage.PutClaimer
+	active atomic.Pointer[runState]
 
 	mu        sync.Mutex
 	running   bool          // Run was called
@@ -187,8 +201,10 @@ func WithLease(d time.Duration) ServerOption {
 
 // WithPollInterval sets how often an idle Server looks for work it was not
 // told about: events accepted by another replica, retries that became due,
-// leases of dead replicas that ended. Events accepted by this Server are
-// handled at once. The default is DefaultPollInterval.
+// leases of dead replicas that ended, and an event of a person accepted by
+// another replica while this one handled the person's previous event.
+// Events accepted by this Server are handled at once. The default is
+// DefaultPollInterval.
 func WithPollInterval(d time.Duration) ServerOption {
 	return func(s *Server) error {
 		if d < time.Millisecond || d > time.Hour {
@@ -331,7 +347,10 @@ func NewServer(store storage.Store, h Handler, opts ...ServerOption) (*Server, e
 		s.status = RecordStatus(s.messages)
 		s.inline = true
 	}
-	s.puts = &putBatcher{inbox: s.inbox, timeout: acceptTimeout}
+	s.puts = &putBatcher{inbox: s.inbox, timeout: acceptTimeout, srv: s}
+	if pc, ok := s.inbox.(storage.PutClaimer); ok {
+		s.direct = pc
+	}
 	if s.batch == 0 {
 		s.batch = s.workers
 	}
@@ -444,7 +463,7 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 		}
 		return nil
 	}
-	isFresh, err := s.puts.put(ctx, items, now)
+	isFresh, handed, err := s.puts.put(ctx, items, now)
 	if err != nil {
 		return fmt.Errorf("chat: accept %d events: %w", len(items), err)
 	}
@@ -457,9 +476,11 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 	dup += len(items) - fresh
 	if fresh > 0 {
 		s.metrics.Accepted(fresh)
-		select {
-		case s.wake <- struct{}{}:
-		default:
+		if !handed {
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
 	if dup > 0 {

@@ -21,6 +21,9 @@ import (
 type putBatcher struct {
 	inbox   storage.Inbox
 	timeout time.Duration // bounds one combined Put
+	// srv, when set, is the Server whose idle workers a combined Put
+	// leases new events to as it stores them (Server.direct).
+	srv *Server
 
 	mu      sync.Mutex
 	queue   []*putRequest
@@ -36,16 +39,20 @@ type putRequest struct {
 type putResponse struct {
 	fresh []bool
 	err   error
+	// handed: the running Server took the fresh events over (started
+	// them, or noted them as waiting and woke its dispatcher).
+	handed bool
 }
 
 // maxPutItems bounds the items of one combined Put. A single Accept with
 // more is written alone.
 const maxPutItems = 1000
 
-// put stores items and reports which were fresh. It returns early with
+// put stores items and reports which were fresh, and whether the running
+// Server took the fresh ones over (see Server.handOver). It returns early with
 // ctx's error if ctx ends first; the items may still be stored then, which
 // is harmless: a later delivery finds them as duplicates.
-func (b *putBatcher) put(ctx context.Context, items []storage.InboxItem, now time.Time) ([]bool, error) {
+func (b *putBatcher) put(ctx context.Context, items []storage.InboxItem, now time.Time) (fresh []bool, handed bool, err error) {
 	req := &putRequest{items: items, now: now, done: make(chan putResponse, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, req)
@@ -62,9 +69,9 @@ func (b *putBatcher) put(ctx context.Context, items []storage.InboxItem, now tim
 	}
 	select {
 	case r := <-req.done:
-		return r.fresh, r.err
+		return r.fresh, r.handed, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	}
 }
 
@@ -94,14 +101,36 @@ func (b *putBatcher) write(ctx context.Context) bool {
 	// The write serves several callers, so no one caller's cancellation
 	// may abort it.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
-	res, err := b.inbox.Put(pctx, items, batch[len(batch)-1].now)
+	now := batch[len(batch)-1].now
+	var (
+		res    storage.PutResult
+		err    error
+		handed bool
+	)
+	if run, slots := b.srv.reserve(len(items)); run != nil {
+		var leased []storage.Claimed
+		res, leased, err = b.srv.direct.PutClaim(pctx, items, now, b.srv.owner, slots, b.srv.lease)
+		if err == nil && len(res.Fresh) != len(items) {
+			err = errShortPutResult
+		}
+		var unleased []string
+		if err == nil {
+			unleased = unleasedParts(items, res.Fresh, leased)
+		} else {
+			leased = nil // a failed put started nothing; any lease it left ends
+		}
+		b.srv.handOver(run, slots, leased, unleased)
+		handed = err == nil
+	} else {
+		res, err = b.inbox.Put(pctx, items, now)
+	}
 	cancel()
 	if err == nil && len(res.Fresh) != len(items) {
 		err = errShortPutResult
 	}
 	off := 0
 	for _, r := range batch {
-		var resp putResponse
+		resp := putResponse{handed: handed}
 		if err != nil {
 			resp.err = err
 		} else {
@@ -121,3 +150,22 @@ func (b *putBatcher) write(ctx context.Context) bool {
 }
 
 var errShortPutResult = errors.New("inbox put: the store reported fewer results than items")
+
+// unleasedParts lists the partition of every fresh item a PutClaim did not
+// lease, once per item.
+func unleasedParts(items []storage.InboxItem, fresh []bool, leased []storage.Claimed) []string {
+	if len(leased) == len(items) {
+		return nil
+	}
+	got := make(map[string]bool, len(leased))
+	for _, c := range leased {
+		got[c.Key] = true
+	}
+	var out []string
+	for i, it := range items {
+		if fresh[i] && !got[it.Key] {
+			out = append(out, it.Partition)
+		}
+	}
+	return out
+}

@@ -68,10 +68,14 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancelWork()
 
 	r := &runState{
-		work:     work,
-		finished: make(chan struct{}, 1),
-		flights:  make(map[int64]*flight),
-		jobs:     make(chan job, s.workers),
+		work:      work,
+		finished:  make(chan struct{}, 1),
+		flights:   make(map[int64]*flight),
+		jobs:      make(chan job, s.workers),
+		sem:       make(chan struct{}, s.workers),
+		parts:     make(map[string]int),
+		followers: make(map[string]int),
+		open:      true,
 	}
 	// A fixed set of goroutines handles the events: a goroutine started
 	// for each event would grow its stack anew, through the handlers, the
@@ -99,8 +103,16 @@ func (s *Server) Run(ctx context.Context) error {
 
 	s.log.LogAttrs(ctx, slog.LevelInfo, "chat: server running",
 		slog.String("owner", s.owner), slog.Int("workers", s.workers))
+	if s.direct != nil {
+		s.active.Store(r)
+	}
 	runErr := s.dispatch(ctx, r)
 	s.stop()
+	// No event starts after this: Accept hands over no more (see handOver).
+	r.mu.Lock()
+	r.open = false
+	r.mu.Unlock()
+	s.active.Store(nil)
 
 	// Drain.
 	allDone := make(chan struct{})
@@ -178,10 +190,26 @@ type runState struct {
 	wg       sync.WaitGroup
 
 	jobs chan job // claimed events for the workers
+	// sem holds a slot for every event between its start and the end of
+	// its job: the dispatcher claims for the free slots, and Accept takes
+	// free slots for the events it leases as it stores them.
+	sem chan struct{}
 
 	mu      sync.Mutex
 	flights map[int64]*flight
 	ticks   int64 // lease keeper ticks so far
+	open    bool  // events may start: false once Run stops dispatching
+	// When the Server leases events as Accept stores them (Server.direct),
+	// the end of such an event wakes the dispatcher only for events known
+	// to wait in the inbox (the end of a claimed one always does); the
+	// poll finds the others (another replica's, retries, ended leases).
+	// waiting counts those that a claim may take now, and followers those
+	// stored here behind an event of their partition in flight here, which
+	// become waiting when it finishes. parts counts the events in flight
+	// by partition.
+	parts     map[string]int
+	followers map[string]int
+	waiting   int
 }
 
 func (r *runState) inFlight() int {
@@ -197,12 +225,13 @@ type flight struct {
 	cancel context.CancelFunc
 	born   int64       // the lease keeper tick it started at
 	lost   atomic.Bool // the lease was lost: another worker may hold the event
+	direct bool        // leased as Accept stored it (Server.direct)
 }
 
 // dispatch claims events while there are idle workers, until ctx ends, the
 // Server is stopped, or the store is closed.
 func (s *Server) dispatch(ctx context.Context, r *runState) error {
-	sem := make(chan struct{}, s.workers)
+	sem := r.sem
 	poll := time.NewTimer(s.poll)
 	defer poll.Stop()
 	failures := 0
@@ -246,6 +275,9 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 				gatherTimer.Reset(gatherDelay)
 				gather = gatherTimer.C
 			}
+			// The poll too: a worker that finishes signals only when
+			// events are known to wait (see runState.waiting).
+			poll.Reset(s.poll)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -254,6 +286,8 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 			case <-r.finished:
 				continue
 			case <-gather:
+			case <-poll.C:
+				continue
 			}
 		}
 		n := min(free, s.batch)
@@ -273,6 +307,13 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 			continue
 		}
 		failures = 0
+		r.mu.Lock()
+		if len(items) < n {
+			r.waiting = 0 // the claim took every event it could
+		} else {
+			r.waiting = max(0, r.waiting-len(items))
+		}
+		r.mu.Unlock()
 		for _, c := range items {
 			sem <- struct{}{}
 			s.start(r, c, sem)
@@ -297,15 +338,22 @@ func (s *Server) claim(work context.Context, n int) ([]storage.Claimed, error) {
 }
 
 func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) {
+	r.mu.Lock()
+	s.startLocked(r, c, sem, false)
+	r.mu.Unlock()
+}
+
+// startLocked is start with r.mu held; direct marks an event leased as
+// Accept stored it.
+func (s *Server) startLocked(r *runState, c storage.Claimed, sem chan struct{}, direct bool) {
 	ctx, cancel := context.WithCancel(r.work)
 	// The event is handled again unless its Ack survives, and the Ack
 	// comes after every write of its handling: those writes need not
 	// wait for the disk either (see storage.WithRelaxedWrites).
-	f := &flight{c: c, ctx: storage.WithRelaxedWrites(ctx), cancel: cancel}
-	r.mu.Lock()
+	f := &flight{c: c, ctx: storage.WithRelaxedWrites(ctx), cancel: cancel, direct: direct}
 	f.born = r.ticks
 	r.flights[c.Seq] = f
-	r.mu.Unlock()
+	r.parts[c.Partition]++
 	r.wg.Add(1)
 	// sem holds a slot for every event between here and runJob's end, and
 	// has as many slots as jobs has room and there are workers: this send
@@ -323,13 +371,28 @@ func (s *Server) runJob(r *runState, j job) {
 	f := j.f
 	defer func() {
 		f.cancel()
+		p := f.c.Partition
 		r.mu.Lock()
 		delete(r.flights, f.c.Seq)
+		if r.parts[p]--; r.parts[p] <= 0 {
+			delete(r.parts, p)
+		}
+		if n := r.followers[p]; n > 0 {
+			// The next event of the partition may be claimed now.
+			r.waiting += n
+			delete(r.followers, p)
+		}
+		// A claimed event may have had later events of its partition
+		// behind it that nobody here saw stored (an earlier run, another
+		// replica): a claim after it finds them, as without direct.
+		signal := !f.direct || r.waiting > 0
 		r.mu.Unlock()
 		<-j.sem
-		select {
-		case r.finished <- struct{}{}:
-		default:
+		if signal {
+			select {
+			case r.finished <- struct{}{}:
+			default:
+			}
 		}
 		r.wg.Done()
 	}()
@@ -668,5 +731,78 @@ func (s *Server) recordReply(ctx context.Context, to Address, m Outgoing, res Se
 	if err != nil && !errors.Is(err, storage.ErrConflict) {
 		s.log.LogAttrs(ctx, slog.LevelError, "chat: could not record a sent reply; its statuses will not be tracked",
 			slog.String("message_id", redact.MessageID(res.MessageID)), slog.String("error", err.Error()))
+	}
+}
+
+// reserve takes up to n free worker slots of the running dispatcher for
+// the events a combined Put may lease as it stores them (storage.PutClaimer),
+// reporting the run and how many it took: none when the Server does not
+// lease at put or is not running.
+func (s *Server) reserve(n int) (*runState, int) {
+	if s == nil || s.direct == nil {
+		return nil, 0
+	}
+	r := s.active.Load()
+	if r == nil {
+		return nil, 0
+	}
+	k := 0
+	for k < n {
+		select {
+		case r.sem <- struct{}{}:
+			k++
+		default:
+			return r, k
+		}
+	}
+	return r, k
+}
+
+// handOver starts the events a Put leased on slots reserve took, frees the
+// slots left over, and notes the fresh events the Put did not lease (of
+// partitions, one entry each) as waiting for a claim, waking the
+// dispatcher. Once Run has stopped dispatching, the leased events are given
+// back to the inbox for a retry instead.
+func (s *Server) handOver(r *runState, slots int, leased []storage.Claimed, unleased []string) {
+	r.mu.Lock()
+	open := r.open
+	if open {
+		for _, c := range leased {
+			s.startLocked(r, c, r.sem, true)
+		}
+		for _, p := range unleased {
+			if r.parts[p] > 0 {
+				r.followers[p]++
+			} else {
+				r.waiting++
+			}
+		}
+	}
+	wake := open && r.waiting > 0
+	r.mu.Unlock()
+	used := len(leased)
+	if !open {
+		used = 0
+	}
+	for range slots - used {
+		<-r.sem
+	}
+	if wake {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	if open {
+		return
+	}
+	for _, c := range leased {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.work), settleTimeout)
+		err := s.inbox.Nack(ctx, s.owner, c.Seq, s.now(), "released: the server stopped as the event was stored")
+		cancel()
+		if err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "chat: could not release an event leased as the server stopped; it is retried when its lease ends",
+				slog.Int64("seq", c.Seq), slog.String("error", err.Error()))
+		}
 	}
 }
