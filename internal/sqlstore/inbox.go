@@ -97,6 +97,12 @@ func (b inbox) PutClaim(ctx context.Context, items []storage.InboxItem, now time
 	return b.put(ctx, items, now, owner, max, lease)
 }
 
+// BusyPartsQuery is busyParts' query for n partitions (exported for a test
+// of its plan).
+func BusyPartsQuery(n int) string {
+	return "SELECT DISTINCT part FROM inbox WHERE state IN (0, 1) AND part IN (" + placeholders(n) + ")"
+}
+
 // busyParts returns which of subjects have an active item: a partition
 // whose new item must wait for it.
 func (b inbox) busyParts(ctx context.Context, q db, subjects [][]byte) (map[string]bool, error) {
@@ -111,7 +117,7 @@ func (b inbox) busyParts(ctx context.Context, q db, subjects [][]byte) (map[stri
 	}
 	for len(want) > 0 {
 		n := min(len(want), 200)
-		rows, err := q.query(ctx, "SELECT DISTINCT part FROM inbox WHERE state IN (0, 1) AND part IN ("+placeholders(n)+")", want[:n]...)
+		rows, err := q.query(ctx, BusyPartsQuery(n), want[:n]...)
 		if err != nil {
 			return nil, err
 		}

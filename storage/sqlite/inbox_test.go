@@ -184,6 +184,35 @@ func TestStatsScansNoItems(t *testing.T) {
 	}
 }
 
+// TestBusyPartitionsReadTheActiveIndex checks that PutClaim's look-up of
+// busy partitions reads the index of active items, not the items kept for
+// deduplication.
+func TestBusyPartitionsReadTheActiveIndex(t *testing.T) {
+	t.Parallel()
+	st := openTemp(t)
+	db := raw(t, st.Path())
+	args := []any{[]byte("p1"), []byte("p2"), []byte("p3")}
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+sqlstore.BusyPartsQuery(len(args)), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "; ")
+	t.Logf("plan: %s", joined)
+	if !strings.Contains(joined, "INDEX inbox_active") || strings.Contains(joined, "SCAN inbox") {
+		t.Fatalf("busy partitions plan: %s", joined)
+	}
+}
+
 // TestStatsCountsAcked follows the acked count through every way an item
 // enters or leaves that state: ack, batch ack, erasure, purge.
 func TestStatsCountsAcked(t *testing.T) {
