@@ -14,6 +14,162 @@ import (
 var propertyTests = []test{
 	{"ClaimNextServesTheMostUrgent", propertyClaimNext},
 	{"DeliveryNeverRegresses", propertyDelivery},
+	{"InboxLeasesHeadsInOrder", propertyInboxOrder},
+}
+
+// propertyInboxOrder puts, leases (by Claim, and by PutClaim when the
+// inbox has it), acks, retries and dead-letters items of a few partitions
+// at random against a model of the queues: every lease, however made, is
+// exactly what the model says (the oldest free heads, one item per
+// partition), and nothing else is leased.
+func propertyInboxOrder(t *testing.T, st storage.Store) {
+	rng := rand.New(rand.NewPCG(11, 2026))
+	in := st.Inbox()
+	pc, _ := in.(storage.PutClaimer)
+	ctx := t.Context()
+	type rec struct {
+		key, part string
+		seq       int64
+		leased    bool
+	}
+	var active []*rec // the model: items neither acked nor dead, in put order
+	seen := map[string]bool{}
+	head := func(part string) *rec {
+		for _, r := range active {
+			if r.part == part {
+				return r
+			}
+		}
+		return nil
+	}
+	// free lists the heads a claim may take, oldest first.
+	free := func() []*rec {
+		var out []*rec
+		named := map[string]bool{}
+		for _, r := range active {
+			if !named[r.part] && !r.leased {
+				out = append(out, r)
+			}
+			named[r.part] = true
+		}
+		return out
+	}
+	nextKey := 0
+	leasedAtPut, capped := 0, 0 // how often the walk tried what it checks
+	for step := range 600 {
+		switch op := rng.IntN(100); {
+		case op < 30: // a put, leasing when it can and the coin says so
+			var items []storage.InboxItem
+			for range 1 + rng.IntN(3) {
+				key := fmt.Sprintf("k%d", nextKey)
+				if nextKey > 0 && rng.IntN(5) == 0 {
+					key = fmt.Sprintf("k%d", rng.IntN(nextKey)) // a delivery that comes again
+				} else {
+					nextKey++
+				}
+				items = append(items, storage.InboxItem{Key: key, Partition: fmt.Sprintf("p%d", rng.IntN(8)), Payload: []byte(key), At: t0})
+			}
+			max := 0
+			if pc != nil && rng.IntN(2) == 0 {
+				max = rng.IntN(4)
+			}
+			// What the model expects.
+			var wantLeased []string
+			named := map[string]bool{}
+			leads := 0
+			fresh := map[string]bool{}
+			for _, it := range items {
+				free := !named[it.Partition] && head(it.Partition) == nil
+				lead := leads < max && free
+				if free && max > 0 && leads >= max {
+					capped++
+				}
+				named[it.Partition] = true
+				if lead {
+					leads++
+				}
+				if !seen[it.Key] && !fresh[it.Key] {
+					fresh[it.Key] = true
+					if lead {
+						wantLeased = append(wantLeased, it.Key)
+					}
+				}
+			}
+			var res storage.PutResult
+			var got []storage.Claimed
+			var err error
+			if max > 0 {
+				res, got, err = pc.PutClaim(ctx, items, t0, "w", max, time.Hour)
+			} else {
+				res, err = in.Put(ctx, items, t0)
+			}
+			ok(t, err)
+			if fmt.Sprint(keys(got)) != fmt.Sprint(wantLeased) && !(len(got) == 0 && len(wantLeased) == 0) {
+				t.Fatalf("step %d: put of %v with max %d leased %v; want %v", step, items, max, keys(got), wantLeased)
+			}
+			leasedAtPut += len(got)
+			bySeq := map[string]int64{}
+			for _, c := range got {
+				bySeq[c.Key] = c.Seq
+			}
+			for i, it := range items {
+				if res.Fresh[i] != (fresh[it.Key] && !seen[it.Key]) {
+					t.Fatalf("step %d: item %s fresh = %v", step, it.Key, res.Fresh[i])
+				}
+				if res.Fresh[i] {
+					seen[it.Key] = true
+					_, leased := bySeq[it.Key]
+					active = append(active, &rec{key: it.Key, part: it.Partition, seq: bySeq[it.Key], leased: leased})
+				}
+			}
+		case op < 60: // a claim
+			max := 1 + rng.IntN(3)
+			want := free()
+			if len(want) > max {
+				want = want[:max]
+			}
+			got := claim(t, st, "w", max, t0)
+			var wantKeys []string
+			for _, r := range want {
+				wantKeys = append(wantKeys, r.key)
+			}
+			if fmt.Sprint(keys(got)) != fmt.Sprint(wantKeys) && !(len(got) == 0 && len(wantKeys) == 0) {
+				t.Fatalf("step %d: claim of %d took %v; want %v", step, max, keys(got), wantKeys)
+			}
+			for i, c := range got {
+				want[i].leased, want[i].seq = true, c.Seq
+			}
+		default: // the end of up to three leased items: ack, retry now, or dead-letter
+			for range 1 + rng.IntN(3) {
+				var held []int
+				for i, r := range active {
+					if r.leased {
+						held = append(held, i)
+					}
+				}
+				if len(held) == 0 {
+					break
+				}
+				i := held[rng.IntN(len(held))]
+				r := active[i]
+				switch k := rng.IntN(5); {
+				case k < 3:
+					ok(t, in.Ack(ctx, "w", r.seq))
+					active = append(active[:i], active[i+1:]...)
+				case k < 4:
+					ok(t, in.Nack(ctx, "w", r.seq, t0, "again"))
+					r.leased = false
+				default:
+					ok(t, in.DeadLetter(ctx, "w", r.seq, "set aside"))
+					active = append(active[:i], active[i+1:]...)
+				}
+			}
+		}
+	}
+	t.Logf("leased at put %d; leads past max %d", leasedAtPut, capped)
+	if pc != nil && (leasedAtPut == 0 || capped == 0) {
+		t.Fatalf("the walk never leased at put (%d) or never passed max (%d): it checks too little", leasedAtPut, capped)
+	}
 }
 
 // urgency is the order of Tickets.ClaimNext: priority descending, DueAt
