@@ -5,7 +5,8 @@
 // The aggregates:
 //
 //   - [Inbox]: durable, deduplicated intake of channel events, claimed by
-//     workers one contact at a time and in order.
+//     workers one contact at a time and in order (or leased as they are
+//     stored, by an inbox that is a [PutClaimer]).
 //   - [Contacts]: the people a line talks to, keyed by channel and identifier.
 //   - [ConsentLog]: append-only consent events with the current state per
 //     purpose kept as a projection.

@@ -19,7 +19,10 @@
 //     handled one at a time and in order, whichever replica claims them.
 //   - Puts of one partition hold a transaction-scoped advisory lock while
 //     they draw order numbers, so items of a partition become visible in
-//     the order of their numbers.
+//     the order of their numbers. Under that lock a put may also lease the
+//     new head of a free partition to its own replica (storage.PutClaimer):
+//     no other put or requeue of the partition runs meanwhile, and a claim
+//     elsewhere cannot see the item until it is leased.
 //   - Tickets.ClaimNext takes the most urgent open ticket with SKIP LOCKED.
 //   - Erase deletes the data key first; writers still sealing with it hold
 //     a share lock on it, so nothing sealed under a destroyed key is left.
