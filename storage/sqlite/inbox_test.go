@@ -155,14 +155,10 @@ func TestPurgeInChunks(t *testing.T) {
 	}
 }
 
-// TestStatsScansNoItems checks that Stats reads the live states from the
-// partial indexes and counts no acked item: a health
-// check must not scan the items kept for deduplication.
-func TestStatsScansNoItems(t *testing.T) {
-	t.Parallel()
-	st := openTemp(t)
-	db := raw(t, st.Path())
-	rows, err := db.Query("EXPLAIN QUERY PLAN " + sqlite.InboxStatsQuery)
+// queryPlan is SQLite's plan for query with args, its steps joined by "; ".
+func queryPlan(t *testing.T, path, query string, args ...any) string {
+	t.Helper()
+	rows, err := raw(t, path).Query("EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +172,21 @@ func TestStatsScansNoItems(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	joined := strings.Join(plan, "; ")
 	t.Logf("plan: %s", joined)
+	return joined
+}
+
+// TestStatsScansNoItems checks that Stats reads the live states from the
+// partial indexes and counts no acked item: a health
+// check must not scan the items kept for deduplication.
+func TestStatsScansNoItems(t *testing.T) {
+	t.Parallel()
+	st := openTemp(t)
+	joined := queryPlan(t, st.Path(), sqlite.InboxStatsQuery)
 	if !strings.Contains(joined, "INDEX inbox_queue") || !strings.Contains(joined, "INDEX inbox_dead") ||
 		strings.Contains(joined, "SCAN inbox;") || strings.HasSuffix(joined, "SCAN inbox") {
 		t.Fatalf("stats plan: %s", joined)
@@ -190,24 +199,8 @@ func TestStatsScansNoItems(t *testing.T) {
 func TestBusyPartitionsReadTheActiveIndex(t *testing.T) {
 	t.Parallel()
 	st := openTemp(t)
-	db := raw(t, st.Path())
 	args := []any{[]byte("p1"), []byte("p2"), []byte("p3")}
-	rows, err := db.Query("EXPLAIN QUERY PLAN "+sqlstore.BusyPartsQuery(len(args)), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	joined := strings.Join(plan, "; ")
-	t.Logf("plan: %s", joined)
+	joined := queryPlan(t, st.Path(), sqlstore.BusyPartsQuery(len(args)), args...)
 	if !strings.Contains(joined, "INDEX inbox_active") || strings.Contains(joined, "SCAN inbox") {
 		t.Fatalf("busy partitions plan: %s", joined)
 	}
