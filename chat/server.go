@@ -201,9 +201,10 @@ func WithLease(d time.Duration) ServerOption {
 
 // WithPollInterval sets how often an idle Server looks for work it was not
 // told about: events accepted by another replica, retries that became due,
-// leases of dead replicas that ended, and an event of a person accepted by
-// another replica while this one handled the person's previous event.
-// Events accepted by this Server are handled at once. The default is
+// and leases of dead replicas that ended. Events accepted by this Server are
+// handled at once; one that must wait for an earlier event of its person
+// leased to another replica is looked for again after 10 ms, then after
+// twice as long each time, up to this interval. The default is
 // DefaultPollInterval.
 func WithPollInterval(d time.Duration) ServerOption {
 	return func(s *Server) error {

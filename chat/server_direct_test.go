@@ -208,3 +208,50 @@ func TestServerBusyWorkersLeaveEventsForAClaim(t *testing.T) {
 		}
 	})
 }
+
+// Two Servers share one inbox. A person's second event reaches the one
+// that is not handling their first: it cannot be leased or claimed until
+// the first is acked by the other Server, which knows nothing of it. The
+// Server that stored it looks again soon, then less and less often, so it
+// is handled shortly after the first, not at the next poll (an hour here).
+func TestServerFollowerOfAnotherServersEvent(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		st := memory.New()
+		g := newGate("first")
+		a := newDirectServer(t, st, g.rec, chat.WithOwner("a"))
+		b := newDirectServer(t, st, g.rec, chat.WithOwner("b"))
+		runServer(t, a)
+		runServer(t, b)
+		synctest.Wait()
+		now := time.Now()
+		if err := a.Accept(t.Context(), []chat.Event{textEvent(contactN(1), "wamid.1", "first", now)}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // a's handler holds the first
+		if err := b.Accept(t.Context(), []chat.Event{textEvent(contactN(1), "wamid.2", "second", now)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		if got := g.rec.handled(); len(got) != 0 {
+			t.Fatalf("handled %v while the first was held; want nothing", got)
+		}
+		g.let("first")
+		start := time.Now()
+		for len(g.rec.handled()) < 2 && time.Since(start) < time.Minute {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := g.rec.handled(); !slices.Equal(got, []string{"wamid.1", "wamid.2"}) {
+			t.Fatalf("a minute after the first finished, handled %v; want the second after the first", got)
+		}
+		// The second waited no longer after the first than the first had
+		// been held when b last looked.
+		if waited := time.Since(start); waited > 4*time.Second {
+			t.Errorf("the second was handled %v after the first finished; want at most 4s", waited)
+		}
+		if n := g.rec.overlaps.Load(); n != 0 {
+			t.Errorf("%d events of one person overlapped", n)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -160,4 +161,75 @@ func testAcceptFailure(t *testing.T, st storage.Store) {
 	if n := seen.total(); n != 1 {
 		t.Errorf("handled %d times, want once", n)
 	}
+}
+
+// BenchmarkFollowerAcrossReplicasPostgres measures how long a person's
+// second message waits after their first when the two reach different
+// replicas: replica a handles the first (its handler takes 20 ms, as a
+// reply to Meta might), replica b stores the second meanwhile and cannot
+// lease it. Both replicas poll at the default interval. The figures are
+// from the end of the first's handler to the start of the second's.
+func BenchmarkFollowerAcrossReplicasPostgres(b *testing.B) {
+	dsn := postgrestest.URL(b)
+	var (
+		mu    sync.Mutex
+		ended = map[string]time.Time{} // person -> when the first's handler ended
+		gaps  []time.Duration
+	)
+	seconds := make(chan struct{}, 1)
+	h := chat.HandlerFunc(func(ctx context.Context, _ chat.Replier, m *chat.Message) error {
+		switch m.Text {
+		case "first":
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			ended[m.From.Contact] = time.Now()
+			mu.Unlock()
+		case "second":
+			mu.Lock()
+			gaps = append(gaps, time.Since(ended[m.From.Contact]))
+			mu.Unlock()
+			seconds <- struct{}{}
+		}
+		return nil
+	})
+	var servers []*chat.Server
+	for i := range 2 {
+		srv, err := chat.NewServer(postgrestest.OpenURL(b, dsn), h, chat.WithOwner(fmt.Sprintf("replica-%d", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		servers = append(servers, srv)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Run(ctx) }()
+		b.Cleanup(func() { cancel(); <-done })
+	}
+	time.Sleep(50 * time.Millisecond) // both running
+	now := time.Now()
+	b.ResetTimer()
+	for i := range b.N {
+		c := contactN(i)
+		if err := servers[0].Accept(b.Context(), []chat.Event{textEvent(c, fmt.Sprintf("wamid.%d.1", i), "first", now)}); err != nil {
+			b.Fatal(err)
+		}
+		if err := servers[1].Accept(b.Context(), []chat.Event{textEvent(c, fmt.Sprintf("wamid.%d.2", i), "second", now)}); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-seconds:
+		case <-time.After(10 * time.Second):
+			b.Fatal("the second message was not handled within 10s")
+		}
+	}
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(gaps)
+	var sum time.Duration
+	for _, g := range gaps {
+		sum += g
+	}
+	b.ReportMetric(float64(sum.Microseconds())/float64(len(gaps))/1000, "gap-mean-ms")
+	b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "gap-p50-ms")
+	b.ReportMetric(float64(gaps[len(gaps)-1].Microseconds())/1000, "gap-max-ms")
 }

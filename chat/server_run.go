@@ -38,6 +38,10 @@ const (
 	purgeEvery = time.Hour
 	// maxClaimBackoff caps the wait between failed claims.
 	maxClaimBackoff = 30 * time.Second
+	// blockedRetry is the first wait before the dispatcher looks again for
+	// events it knows wait but could not claim; each wait after it doubles,
+	// up to the poll interval.
+	blockedRetry = 10 * time.Millisecond
 )
 
 // Run claims events from the inbox and handles them until ctx is cancelled
@@ -236,6 +240,9 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 	defer poll.Stop()
 	failures := 0
 	backlog := false // the last claim got all it asked for: more is waiting
+	// blocked counts the claims in a row that found fewer events than were
+	// known to wait (see below).
+	blocked := 0
 	lowWater := max(1, min(s.workers, s.batch)/4)
 	gatherTimer := time.NewTimer(gatherDelay)
 	defer gatherTimer.Stop()
@@ -291,6 +298,9 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 			}
 		}
 		n := min(free, s.batch)
+		r.mu.Lock()
+		known := r.waiting
+		r.mu.Unlock()
 		items, err := s.claim(r.work, n)
 		if err != nil {
 			if errors.Is(err, storage.ErrClosed) {
@@ -307,11 +317,25 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 			continue
 		}
 		failures = 0
+		next := s.poll
 		r.mu.Lock()
-		if len(items) < n {
-			r.waiting = 0 // the claim took every event it could
-		} else {
+		switch {
+		case len(items) == n:
 			r.waiting = max(0, r.waiting-len(items))
+			blocked = 0
+		case len(items) < min(known, n) && blockedRetry<<blocked < s.poll:
+			// Events stored here could not be claimed: an earlier event of
+			// their person is leased to another Server sharing the inbox,
+			// which does not know of them, or waits for its retry. Look
+			// again soon, then less and less often, until the poll takes
+			// over: a person's next message follows the one in flight
+			// elsewhere by about as long as that one has taken so far.
+			next = blockedRetry << blocked
+			blocked++
+			r.waiting = max(0, r.waiting-len(items))
+		default:
+			r.waiting = 0 // the claim took every event it could
+			blocked = 0
 		}
 		r.mu.Unlock()
 		for _, c := range items {
@@ -322,7 +346,7 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 		if backlog {
 			continue // there may be more
 		}
-		if !wait(s.poll, true) {
+		if !wait(next, true) {
 			return nil
 		}
 	}
