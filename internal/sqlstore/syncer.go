@@ -119,8 +119,14 @@ func (y *syncer) stop() {
 	}
 	y.stopped = true
 	y.mu.Unlock()
-	// The loop may hold a wake already; a second one cannot block for
-	// long: the loop takes it after its current flush.
-	y.wake <- struct{}{}
+	// One wake-up read after the flag is set ends the loop. A wake-up
+	// already waiting in the channel will be; should the channel be full
+	// with a loop that has ended (it took a wake-up, then a later add's
+	// filled the channel, then it saw the flag and left with that add's
+	// write), done is closed: either way, no need to wait for room.
+	select {
+	case y.wake <- struct{}{}:
+	default:
+	}
 	<-y.done
 }
