@@ -60,7 +60,9 @@ type ConsentLog interface {
 	// Append adds e and stores next as the contact's state, atomically, if
 	// the stored state's LastEvent is still prev (empty for a contact with no
 	// events). ErrConflict otherwise, or if e.ID exists. next.LastEvent must
-	// be e.ID.
+	// be e.ID. When next.Erased, the event is kept as Store.Erase keeps the
+	// earlier ones, without its Contact, and no data key is made for the
+	// contact: the ledger of an erased person names nobody.
 	Append(ctx context.Context, e ConsentEvent, prev string, next ConsentState) error
 	// State returns the contact's current state. ErrNotFound when nothing
 	// was stored for the contact (neither Append nor SaveState).

@@ -65,13 +65,17 @@ func (c consent) Append(ctx context.Context, e storage.ConsentEvent, prev string
 	}
 	subj := s.subject(e.Contact)
 	err := s.write(ctx, func(q db) error {
-		box, err := s.keys().forWrite(ctx, q, subj)
-		if err != nil {
-			return err
-		}
-		var stateRef []byte
+		// An erased person's ledger names nobody: their events after the
+		// erasure (the erased event itself first) are stored as Erase
+		// left the earlier ones, and no data key is made for them again.
+		var stateRef, eventRef []byte
 		if !next.Erased {
+			box, err := s.keys().forWrite(ctx, q, subj)
+			if err != nil {
+				return err
+			}
 			stateRef = sealRef(box, e.Contact, "consent_states", subjectHex(subj))
+			eventRef = sealRef(box, e.Contact, "consent_events", e.ID)
 		}
 		if err := c.cas(ctx, q, subj, stateRef, prev, next); err != nil {
 			return err
@@ -83,7 +87,7 @@ func (c consent) Append(ctx context.Context, e storage.ConsentEvent, prev string
 			return err
 		}
 		_, err = q.exec(ctx, "INSERT INTO consent_events (id, subject, ref, doc) VALUES (?, ?, ?, ?)",
-			e.ID, subj, sealRef(box, e.Contact, "consent_events", e.ID), string(raw))
+			e.ID, subj, eventRef, string(raw))
 		return err
 	})
 	return s.fail("consent append", err)

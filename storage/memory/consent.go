@@ -105,7 +105,12 @@ func (v consentView) Append(ctx context.Context, e storage.ConsentEvent, prev st
 		d.bySubject[subject] = r
 	}
 	r.state = stateFor(next, e.Contact, subject)
-	r.events = append(r.events, copyConsentEvent(e))
+	ev := copyConsentEvent(e)
+	if next.Erased {
+		// An erased person's ledger names nobody (see storage.ConsentLog).
+		ev.Contact = storage.ContactRef{}
+	}
+	r.events = append(r.events, ev)
 	d.eventIDs[e.ID] = subject
 	return nil
 }

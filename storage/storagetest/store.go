@@ -131,6 +131,19 @@ func storeErase(t *testing.T, st storage.Store) {
 	cs.Prompts = 1
 	ok(t, st.Consent().SaveState(ctx, cs.LastEvent, cs))
 	eq(t, of(st.Consent().State(ctx, gone)).must(t).Prompts, 1, "prompts saved on the tombstone")
+	// An event recorded after the erasure (the erasure's own, first) names
+	// nobody either.
+	erased := consentEvent("erased-"+gone.Identifier, gone, "erased", t0)
+	next := cs
+	next.LastEvent = erased.ID
+	ok(t, st.Consent().Append(ctx, erased, cs.LastEvent, next))
+	hist = of(st.Consent().History(ctx, gone)).must(t)
+	eq(t, len(hist), 2, "tombstone events after the erasure's own")
+	eq(t, hist[1].ID, erased.ID, "the erasure's event")
+	eq(t, hist[1].Contact, storage.ContactRef{}, "the erasure's event contact")
+	cs = of(st.Consent().State(ctx, gone)).must(t)
+	eq(t, cs.Erased, true, "erased after the erasure's event")
+	eq(t, cs.Contact, storage.ContactRef{}, "tombstone contact after the erasure's event")
 
 	// The other contact keeps everything.
 	c := of(st.Contacts().Get(ctx, kept)).must(t)
