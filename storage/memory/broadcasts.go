@@ -45,6 +45,9 @@ func (d *broadcastData) erase(ref storage.ContactRef, now time.Time) {
 			}
 			r.Contact = storage.ContactRef{}
 			r.Params = nil
+			// A message id can encode the number. byMessage keeps its
+			// keyed hash, so statuses still find the recipient.
+			r.MessageID = ""
 			if r.State == storage.RecipientQueued {
 				r.State = storage.RecipientSkipped
 				r.Reason = "erased"
@@ -164,7 +167,7 @@ func (v broadcastsView) AddRecipients(ctx context.Context, id string, rs []stora
 		}
 		seqs[r.Seq] = true
 		if r.MessageID != "" {
-			if _, taken := d.byMessage[r.MessageID]; taken || msgs[r.MessageID] {
+			if _, taken := d.byMessage[s.messageKey(r.MessageID)]; taken || msgs[r.MessageID] {
 				return fmt.Errorf("broadcasts add recipients %q: message %s is another recipient's: %w", id, redact.MessageID(r.MessageID), storage.ErrConflict)
 			}
 			msgs[r.MessageID] = true
@@ -183,7 +186,7 @@ func (v broadcastsView) AddRecipients(ctx context.Context, id string, rs []stora
 		}
 		b.bySeq[rec.Seq] = rec
 		if rec.MessageID != "" {
-			d.byMessage[rec.MessageID] = recipientKey{id, rec.Seq}
+			d.byMessage[s.messageKey(rec.MessageID)] = recipientKey{id, rec.Seq}
 		}
 	}
 	for _, r := range rs {
@@ -255,20 +258,25 @@ func (v broadcastsView) Transition(ctx context.Context, r storage.Recipient, fro
 	}
 	key := recipientKey{r.Broadcast, r.Seq}
 	if r.MessageID != "" && r.MessageID != cur.MessageID {
-		if other, taken := d.byMessage[r.MessageID]; taken && other != key {
+		if other, taken := d.byMessage[s.messageKey(r.MessageID)]; taken && other != key {
 			return fmt.Errorf("broadcasts transition %q seq %d: message is another recipient's: %w", r.Broadcast, r.Seq, storage.ErrConflict)
 		}
 	}
 	if cur.MessageID != r.MessageID {
 		if cur.MessageID != "" {
-			delete(d.byMessage, cur.MessageID)
+			delete(d.byMessage, s.messageKey(cur.MessageID))
 		}
 		if r.MessageID != "" {
-			d.byMessage[r.MessageID] = key
+			d.byMessage[s.messageKey(r.MessageID)] = key
 		}
 	}
 	cur.State = r.State
 	cur.MessageID = r.MessageID
+	if cur.Contact == (storage.ContactRef{}) {
+		// Erased: the id, which can encode the number, is not kept; the
+		// recipient is still found by it (byMessage holds its hash).
+		cur.MessageID = ""
+	}
 	cur.Reason = r.Reason
 	cur.Attempts = r.Attempts
 	cur.UpdatedAt = r.UpdatedAt
@@ -288,9 +296,9 @@ func (v broadcastsView) ByMessage(ctx context.Context, messageID string) (storag
 	}
 	defer s.mu.Unlock()
 	d := &s.broadcasts
-	k, ok := d.byMessage[messageID]
+	k, ok := d.byMessage[s.messageKey(messageID)]
 	if !ok {
-		return storage.Recipient{}, fmt.Errorf("broadcasts by message %q: %w", messageID, storage.ErrNotFound)
+		return storage.Recipient{}, fmt.Errorf("broadcasts by message %s: %w", redact.MessageID(messageID), storage.ErrNotFound)
 	}
 	return copyRecipient(d.byID[k.broadcast].bySeq[k.seq]), nil
 }

@@ -217,6 +217,16 @@ func (s *Store) lock(ctx context.Context) error {
 }
 
 // subject is the keyed hash naming a contact in the consent ledger.
+// messageKey is the key of a channel message id in an index: a keyed hash,
+// as the SQL stores keep, so that a record whose id was dropped at erasure
+// is still found by it.
+func (s *Store) messageKey(id string) string {
+	m := hmac.New(sha256.New, s.subjectKey)
+	m.Write([]byte("message id\x00"))
+	m.Write([]byte(id))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 func (s *Store) subject(ref storage.ContactRef) string {
 	m := hmac.New(sha256.New, s.subjectKey)
 	m.Write([]byte(storage.PartitionOf(ref)))

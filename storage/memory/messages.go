@@ -73,7 +73,7 @@ func (v messagesView) Get(ctx context.Context, id string) (storage.MessageRecord
 	defer s.mu.Unlock()
 	m := s.messages.byID[id]
 	if m == nil {
-		return storage.MessageRecord{}, fmt.Errorf("messages get %q: %w", id, storage.ErrNotFound)
+		return storage.MessageRecord{}, fmt.Errorf("messages get %s: %w", redact.MessageID(id), storage.ErrNotFound)
 	}
 	return *m, nil
 }
@@ -92,7 +92,7 @@ func (v messagesView) UpdateStatus(ctx context.Context, id string, st storage.De
 	defer s.mu.Unlock()
 	m := s.messages.byID[id]
 	if m == nil {
-		return false, fmt.Errorf("messages update status %q: %w", id, storage.ErrNotFound)
+		return false, fmt.Errorf("messages update status %s: %w", redact.MessageID(id), storage.ErrNotFound)
 	}
 	if !st.Supersedes(m.Status) {
 		return false, nil

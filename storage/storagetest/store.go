@@ -115,6 +115,18 @@ func storeErase(t *testing.T, st storage.Store) {
 	eq(t, rs[2].Contact, storage.ContactRef{}, "recipient 3 contact")
 	eq(t, len(rs[2].Params), 0, "recipient 3 params")
 	eq(t, rs[2].State, storage.RecipientSent, "recipient 3 state")
+	// A message id can encode the number: it goes, yet the recipient's
+	// statuses still find it, and a later one keeps it without the id.
+	eq(t, rs[2].MessageID, "", "recipient 3 message id")
+	byMsg := of(st.Broadcasts().ByMessage(ctx, "wamid.b1.3")).must(t)
+	eq(t, byMsg.Seq, int64(3), "recipient 3 found by its message")
+	eq(t, byMsg.MessageID, "", "recipient 3 message id, found by it")
+	delivered := byMsg
+	delivered.State, delivered.MessageID = storage.RecipientDelivered, "wamid.b1.3"
+	ok(t, st.Broadcasts().Transition(ctx, delivered, storage.RecipientSent))
+	byMsg = of(st.Broadcasts().ByMessage(ctx, "wamid.b1.3")).must(t)
+	eq(t, byMsg.State, storage.RecipientDelivered, "recipient 3 state after a status")
+	eq(t, byMsg.MessageID, "", "recipient 3 message id after a status")
 
 	// Consent: a tombstone.
 	cs := of(st.Consent().State(ctx, gone)).must(t)
