@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/impactchat/impactchat/internal/redact"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -418,7 +419,7 @@ func (s *Server) Accept(ctx context.Context, events []Event) error {
 		if err != nil {
 			rejected++
 			s.log.LogAttrs(ctx, slog.LevelWarn, "chat: dropped an event that does not encode",
-				slog.Int("index", i), slog.String("key", key), slog.String("reason", err.Error()))
+				slog.Int("index", i), slog.String("key", redact.MessageID(key)), slog.String("reason", err.Error()))
 			continue
 		}
 		seen[key] = true

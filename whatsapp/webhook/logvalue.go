@@ -43,7 +43,7 @@ func (m *Message) LogValue() slog.Value {
 		from = string(m.FromUserID)
 	}
 	return slog.GroupValue(
-		slog.String("id", string(m.ID)),
+		slog.String("id", redact.MessageID(string(m.ID))),
 		slog.String("type", m.Type),
 		slog.String("from", redact.Identifier(from)),
 	)
@@ -55,7 +55,7 @@ func (s *Status) LogValue() slog.Value {
 		return slog.StringValue("<nil>")
 	}
 	attrs := []slog.Attr{
-		slog.String("id", string(s.ID)),
+		slog.String("id", redact.MessageID(string(s.ID))),
 		slog.String("status", s.Status),
 		slog.String("recipient", redact.Identifier(string(s.RecipientID))),
 	}
