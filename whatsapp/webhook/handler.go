@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -233,6 +234,12 @@ func (h *handler) handshake(w http.ResponseWriter, r *http.Request) {
 // maxPooledBuffer bounds the request buffers the handler keeps for reuse.
 const maxPooledBuffer = 64 << 10
 
+// maxPreallocated is the largest announced length (Content-Length) the
+// handler sizes a body's buffer for before the bytes arrive; a longer body
+// grows its buffer as it is read, so an unverified request cannot reserve
+// memory it does not send.
+const maxPreallocated = 64 << 10
+
 func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.ContentLength > h.max {
@@ -293,15 +300,17 @@ func (h *handler) deliver(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// read reads the body of r, at most h.max bytes. A body of known length
-// is read into a buffer of exactly that size that the parsed notification
-// then keeps; a body of unknown length (chunked) is gathered in a pooled
-// buffer and copied once it is complete.
+// read reads the body of r, at most h.max bytes. A body of known length up
+// to maxPreallocated is read into a buffer of exactly that size that the
+// parsed notification then keeps; a longer one, or one of unknown length
+// (chunked), is gathered in a pooled buffer and copied once it is complete.
 func (h *handler) read(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, h.max)
-	if n := r.ContentLength; n >= 0 {
+	if n := r.ContentLength; n >= 0 && n <= maxPreallocated {
 		// net/http stops the body at Content-Length, and
-		// deliver refused lengths above h.max.
+		// deliver refused lengths above h.max. Only a length up to
+		// maxPreallocated is trusted for the buffer's size before the
+		// bytes arrive: the request is not verified yet.
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(body, buf); err != nil {
 			return nil, err
@@ -392,14 +401,39 @@ func (h *handler) allowed(secret int, n *Notification) (string, bool) {
 		return "", true
 	}
 	for c := range n.Changes() {
-		if v, ok := c.Value.(*MessagesValue); ok {
-			line := string(v.Metadata.PhoneNumberID)
-			if _, ok := lines[line]; !ok {
-				return line, false
-			}
+		line, named := changeLine(c)
+		if !named {
+			continue
+		}
+		if _, ok := lines[line]; !ok {
+			return line, false
 		}
 	}
 	return "", true
+}
+
+// changeLine returns the line a change names in its value's metadata, for
+// every field that has one (messages, but also calls, history and the
+// other fields of a line), not only those typed here. A value whose
+// metadata cannot be read names an unknown line: the delivery is refused
+// rather than handed on unchecked.
+func changeLine(c *Change) (string, bool) {
+	if v, ok := c.Value.(*MessagesValue); ok {
+		return string(v.Metadata.PhoneNumberID), true
+	}
+	if len(c.Raw) == 0 || isNull(c.Raw) {
+		return "", false
+	}
+	var v struct {
+		Metadata *Metadata `json:"metadata"`
+	}
+	if err := json.Unmarshal(c.Raw, &v); err != nil {
+		return "", true
+	}
+	if v.Metadata == nil || v.Metadata.PhoneNumberID == "" {
+		return "", false
+	}
+	return string(v.Metadata.PhoneNumberID), true
 }
 
 // logDetails logs what the handler accepted but could not turn into events,
