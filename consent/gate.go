@@ -255,7 +255,13 @@ func (s *Service) present(ctx context.Context, r chat.Replier, m *chat.Message, 
 			}
 		}
 		if !force && s.quiet(st, n, now) {
-			return nil // asked or answered in this window: stay silent, store nothing
+			// Asked or answered in this window: stay silent, store
+			// nothing, and after a decline drop again what the runtime
+			// kept of this message (the contact it recorded).
+			if State(core.State) == StateDeclined {
+				return s.dropResidue(ctx, ref)
+			}
+			return nil
 		}
 	}
 	res, err := r.Reply(chat.WithIntent(ctx, chat.Intent{Exemption: chat.ExemptNotice}), n.Message())
@@ -355,7 +361,10 @@ func (s *Service) decline(ctx context.Context, r chat.Replier, m *chat.Message, 
 // (the time of their last message, the record of the notice sent to them),
 // so that only the ledger's minimum is left. Nothing is erased for a person
 // who agreed before (declining a changed notice is not a request to erase)
-// or whose data is held (an urgent case opened before they answered).
+// or whose data is held (an urgent case opened before they answered), nor
+// while messages of theirs wait to be handled: the erasure would drop them
+// before they were screened, an urgent one too. Their handling drops the
+// residue once the last of them is done (see present).
 func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error {
 	h, err := s.History(ctx, ref)
 	if err != nil {
@@ -367,6 +376,16 @@ func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error
 	hold, err := s.holdFor(ctx, ref)
 	if err != nil || hold != nil {
 		return err
+	}
+	waiting, err := s.store.Inbox().Pending(ctx, storage.PartitionOf(ref))
+	if err != nil {
+		return fmt.Errorf("consent: drop what a declining person left: %w", err)
+	}
+	if _, handling := chat.ContactFrom(ctx, ref); handling {
+		waiting-- // the message being handled, which the runtime acks next
+	}
+	if waiting > 0 {
+		return nil
 	}
 	forgetState(ctx)
 	if err := s.store.Erase(ctx, ref); err != nil {

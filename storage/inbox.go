@@ -80,6 +80,11 @@ type Inbox interface {
 	Purge(ctx context.Context, cutoff time.Time) (int, error)
 	// Stats counts items by state, for metrics and health checks.
 	Stats(ctx context.Context) (InboxStats, error)
+	// Pending counts the items of a partition that are neither acked nor
+	// dead-lettered (pending or leased): what is still to be handled for
+	// it, the item being handled included. Before Erase, it tells whether
+	// the erasure would drop work not yet done.
+	Pending(ctx context.Context, partition string) (int, error)
 }
 
 // BatchAcker is an optional ability of an Inbox, found by type assertion:

@@ -535,6 +535,23 @@ func (b inbox) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	}
 }
 
+func (b inbox) Pending(ctx context.Context, partition string) (int, error) {
+	if partition == "" {
+		return 0, fmt.Errorf("inbox pending: %w", fieldErr("partition", "is empty"))
+	}
+	s := b.s
+	if err := s.open(ctx); err != nil {
+		return 0, fmt.Errorf("inbox pending: %w", err)
+	}
+	var n int
+	// inbox_active holds exactly these items, by partition.
+	if err := s.reader().scanRow(ctx, "SELECT COUNT(*) FROM inbox WHERE part = ? AND state IN (0, 1)",
+		[]any{s.partSubject(partition)}, &n); err != nil {
+		return 0, s.fail("inbox pending", err)
+	}
+	return n, nil
+}
+
 func (b inbox) Stats(ctx context.Context) (storage.InboxStats, error) {
 	s := b.s
 	if err := s.open(ctx); err != nil {

@@ -436,6 +436,18 @@ func (v inboxView) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	return n, nil
 }
 
+func (v inboxView) Pending(ctx context.Context, partition string) (int, error) {
+	if partition == "" {
+		return 0, fmt.Errorf("inbox pending: %w", &storage.FieldError{Field: "partition", Problem: "is empty"})
+	}
+	s := v.s
+	if err := s.lock(ctx); err != nil {
+		return 0, fmt.Errorf("inbox pending: %w", err)
+	}
+	defer s.mu.Unlock()
+	return len(s.inbox.queues[partition]), nil
+}
+
 func (v inboxView) Stats(ctx context.Context) (storage.InboxStats, error) {
 	s := v.s
 	if err := s.lock(ctx); err != nil {

@@ -27,6 +27,7 @@ var inboxTests = []test{
 	{"DeadLettersLimit", inboxDeadLettersLimit},
 	{"PurgeForgetsOldAckedKeys", inboxPurge},
 	{"Stats", inboxStats},
+	{"PendingByPartition", inboxPending},
 	{"PutClaimLeasesFreeHeads", inboxPutClaim},
 	{"PutClaimValidates", inboxPutClaimValidates},
 }
@@ -328,6 +329,32 @@ func inboxStats(t *testing.T, st storage.Store) {
 	ok(t, in.DeadLetter(t.Context(), "w1", cs[2].Seq, "x"))
 	stats := of(in.Stats(t.Context())).must(t)
 	eq(t, stats, storage.InboxStats{Pending: 2, Leased: 1, Dead: 1, Done: 1}, "stats")
+}
+
+// inboxPending: Pending counts a partition's items neither acked nor
+// dead-lettered, the leased ones included, and none of other partitions.
+func inboxPending(t *testing.T, st storage.Store) {
+	in := st.Inbox()
+	ctx := t.Context()
+	pending := func(partition string) int {
+		t.Helper()
+		return of(in.Pending(ctx, partition)).must(t)
+	}
+	eq(t, pending("A"), 0, "an unknown partition")
+	put(t, st, t0, item("a1", "A"), item("a2", "A"), item("a3", "A"), item("a4", "A"), item("b1", "B"))
+	eq(t, pending("A"), 4, "A, all pending")
+	cs := claim(t, st, "w1", 2, t0)
+	sameSlice(t, keys(cs), []string{"a1", "b1"}, "claim")
+	eq(t, pending("A"), 4, "A, its head leased")
+	ok(t, in.Ack(ctx, "w1", cs[0].Seq))
+	eq(t, pending("A"), 3, "A after an ack")
+	cs = claim(t, st, "w1", 1, t0)
+	sameSlice(t, keys(cs), []string{"a2"}, "claim")
+	ok(t, in.DeadLetter(ctx, "w1", cs[0].Seq, "x"))
+	eq(t, pending("A"), 2, "A after a dead letter")
+	eq(t, pending("B"), 1, "B, leased")
+	_, err := in.Pending(ctx, "")
+	invalid(t, err)
 }
 
 // putClaimer returns the store's inbox as a PutClaimer, skipping the test
