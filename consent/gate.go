@@ -360,7 +360,8 @@ func (s *Service) decline(ctx context.Context, r chat.Replier, m *chat.Message, 
 // dropResidue erases what the runtime kept about a person who never agreed
 // (the time of their last message, the record of the notice sent to them),
 // so that only the ledger's minimum is left. Nothing is erased for a person
-// who agreed before (declining a changed notice is not a request to erase)
+// who agreed before, since their last erasure if any (declining a changed
+// notice is not a request to erase)
 // or whose data is held (an urgent case opened before they answered), nor
 // while messages of theirs wait to be handled: the erasure would drop them
 // before they were screened, an urgent one too. Their handling drops the
@@ -370,7 +371,7 @@ func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error
 	if err != nil {
 		return err
 	}
-	if _, granted := lastGrant(h); granted {
+	if grantedSinceErasure(h) {
 		return nil
 	}
 	hold, err := s.holdFor(ctx, ref)

@@ -100,6 +100,23 @@ func lastGrant(h []storage.ConsentEvent) (storage.ConsentEvent, bool) {
 	return storage.ConsentEvent{}, false
 }
 
+// grantedSinceErasure reports whether the person agreed (core purpose)
+// after their last erasure, if any: a grant from before an erasure belongs
+// to data that is gone, and does not make what a returning person left
+// since worth keeping.
+func grantedSinceErasure(h []storage.ConsentEvent) bool {
+	for i := len(h) - 1; i >= 0; i-- {
+		t := EventType(h[i].Type)
+		if t == EventErased {
+			return false
+		}
+		if (t == EventGranted || t == EventReconfirmed) && slices.Contains(h[i].Purposes, string(chat.PurposeCore)) {
+			return true
+		}
+	}
+	return false
+}
+
 // Receipt returns the Kantara-shaped receipt of the person's current
 // consent. ErrNoGrant when the core purpose is not granted.
 func (s *Service) Receipt(ctx context.Context, ref storage.ContactRef) (*KantaraReceipt, error) {
