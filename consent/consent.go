@@ -132,7 +132,10 @@ type Request struct {
 	// Method is how it was asked, e.g. "whatsapp:keyword:STOP" or
 	// "staff:phone". Empty means "api".
 	Method string
-	// Evidence is the channel message id or button payload; never free text.
+	// Evidence is what shows the request was made: for a message, the
+	// fingerprint of its channel message id (the Gate records
+	// "sha256:" and the hex of its SHA-256, since a WhatsApp id spells
+	// the person's number), or a button payload; never free text.
 	Evidence string
 	// Language is the language the request was made in, if known.
 	Language string

@@ -38,8 +38,10 @@
 // reconsent_requested, reconfirmed, expired, erasure_requested, erased,
 // hold_placed, hold_released, export_requested, exported, request_extended,
 // objected, restricted, vital_interest)
-// carries the notice version and hash, language, method, evidence, actor and
-// legal basis, per purpose, and is hash-chained to the one before it
+// carries the notice version and hash, language, method, evidence (for a
+// message, the SHA-256 of its id, never the id: the ledger outlives an
+// erasure, and a WhatsApp id spells the number), actor and legal basis, per
+// purpose, and is hash-chained to the one before it
 // ([Service.Verify]). The current state is a projection. Optional purposes
 // (follow-up, feedback, research, referral) are granted separately, never
 // bundled with the core service and never gating it; any menu can ask for

@@ -130,7 +130,7 @@ func (s *Service) optionalAnswer(ctx context.Context, m *chat.Message, ref stora
 	}
 	_, err := s.appendEvent(ctx, ref, entry{
 		typ: typ, purposes: []chat.Purpose{t.Purpose}, notice: n, lang: n.Language,
-		method: m.From.Channel + ":button:" + m.Choice, evidence: m.ID, actor: ActorUser,
+		method: m.From.Channel + ":button:" + m.Choice, evidence: messageEvidence(m.ID), actor: ActorUser,
 		basis: t.Basis, occurred: m.Time,
 	})
 	return err
@@ -270,7 +270,7 @@ func (s *Service) present(ctx context.Context, r chat.Replier, m *chat.Message, 
 	}
 	_, err = s.appendEvent(ctx, ref, entry{
 		typ: EventPresented, purposes: []chat.Purpose{chat.PurposeCore}, notice: n, lang: n.Language,
-		method: m.From.Channel + ":notice", evidence: res.MessageID, actor: ActorSystem, prompt: true,
+		method: m.From.Channel + ":notice", evidence: messageEvidence(res.MessageID), actor: ActorSystem, prompt: true,
 	})
 	return err
 }
@@ -314,7 +314,7 @@ func (s *Service) playAudio(ctx context.Context, r chat.Replier, m *chat.Message
 	}
 	_, err = s.appendEvent(ctx, ref, entry{
 		typ: EventPresented, purposes: []chat.Purpose{chat.PurposeCore}, notice: n, lang: n.Language,
-		method: m.From.Channel + ":notice:audio", evidence: res.MessageID, actor: ActorSystem, prompt: true,
+		method: m.From.Channel + ":notice:audio", evidence: messageEvidence(res.MessageID), actor: ActorSystem, prompt: true,
 	})
 	return err
 }
@@ -328,7 +328,7 @@ func (s *Service) accept(ctx context.Context, r chat.Replier, m *chat.Message, n
 	t, _ := n.Terms(chat.PurposeCore)
 	if _, err := s.appendEvent(ctx, ref, entry{
 		typ: typ, purposes: []chat.Purpose{chat.PurposeCore}, notice: n, lang: n.Language,
-		method: method(m, kw), evidence: m.ID, actor: ActorUser, basis: t.Basis, occurred: m.Time,
+		method: method(m, kw), evidence: messageEvidence(m.ID), actor: ActorUser, basis: t.Basis, occurred: m.Time,
 	}); err != nil {
 		return err
 	}
@@ -404,7 +404,7 @@ func (s *Service) confirm(ctx context.Context, r chat.Replier, text string) erro
 }
 
 func (s *Service) chatWithdraw(ctx context.Context, r chat.Replier, m *chat.Message, ref storage.ContactRef, lang string, kw Keyword) error {
-	if err := s.Withdraw(ctx, ref, Request{Method: method(m, kw), Evidence: m.ID, Language: lang, OccurredAt: m.Time}); err != nil {
+	if err := s.Withdraw(ctx, ref, Request{Method: method(m, kw), Evidence: messageEvidence(m.ID), Language: lang, OccurredAt: m.Time}); err != nil {
 		return err
 	}
 	n := s.notices.Load().Get(lang)
@@ -413,7 +413,7 @@ func (s *Service) chatWithdraw(ctx context.Context, r chat.Replier, m *chat.Mess
 
 func (s *Service) chatErase(ctx context.Context, r chat.Replier, m *chat.Message, ref storage.ContactRef, lang string, kw Keyword) error {
 	n := s.notices.Load().Get(lang)
-	req := Request{Method: method(m, kw), Evidence: m.ID, Language: lang, OccurredAt: m.Time}
+	req := Request{Method: method(m, kw), Evidence: messageEvidence(m.ID), Language: lang, OccurredAt: m.Time}
 	hold, err := s.holdFor(ctx, ref)
 	if err != nil {
 		return err
@@ -437,7 +437,7 @@ func (s *Service) chatErase(ctx context.Context, r chat.Replier, m *chat.Message
 }
 
 func (s *Service) chatExport(ctx context.Context, r chat.Replier, m *chat.Message, ref storage.ContactRef, lang string, kw Keyword) error {
-	req := Request{Method: method(m, kw), Evidence: m.ID, Language: lang, OccurredAt: m.Time}
+	req := Request{Method: method(m, kw), Evidence: messageEvidence(m.ID), Language: lang, OccurredAt: m.Time}
 	if err := s.requestExport(ctx, ref, req); err != nil {
 		return err
 	}

@@ -441,6 +441,18 @@ func purposeStrings(ps []chat.Purpose) []string {
 	return out
 }
 
+// messageEvidence is the evidence the ledger keeps of a channel message: the
+// SHA-256 of its id, which the id, from the platform or the person's phone,
+// can be checked against, while the ledger, which outlives an erasure, does
+// not hold the id itself (a WhatsApp id spells the person's number).
+func messageEvidence(id string) string {
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // EventHash returns the hash that chains e to the event before it: SHA-256
 // over PrevHash and every field except the contact (which a store empties
 // after erasure) and EventHash itself. Times count to the second, so that

@@ -16,7 +16,7 @@ type ConsentEvent struct {
 	Hash     string // hex SHA-256 of the exact notice content shown
 	Language string
 	Method   string // e.g. "whatsapp:button:accept", "whatsapp:keyword:STOP"
-	Evidence string // channel message id or button payload; never free text
+	Evidence string // a fingerprint of the channel message id, or a button payload; never free text
 	Actor    string // "user", "system", "staff:<id>"
 	Basis    string // legal basis relied on
 	Reason   string // for holds, staff actions, expiry; no personal data
