@@ -1,17 +1,11 @@
 package consent_test
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/consent"
-	"github.com/impactchat/impactchat/storage"
-	"github.com/impactchat/impactchat/storage/keyring"
-	"github.com/impactchat/impactchat/storage/sqlite"
 )
 
 func consentedEnv(b *testing.B) (*env, chat.Address) {
@@ -67,18 +61,7 @@ func BenchmarkKeywordsMatch(b *testing.B) {
 // BenchmarkGateConsentedSQLite is the Gate's hot path on the embedded SQLite
 // store: one consent-state read per message.
 func BenchmarkGateConsentedSQLite(b *testing.B) {
-	e := newEnvOn(b, func(now func() time.Time) storage.Store {
-		ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
-		if err != nil {
-			b.Fatal(err)
-		}
-		db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "line.db"), sqlite.WithKeyring(ring), sqlite.WithClock(now))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		return db
-	})
+	e, _, _ := newSQLiteEnv(b)
 	who := addr("15550001111")
 	e.agree(who)
 	next := chat.HandlerFunc(func(context.Context, chat.Replier, *chat.Message) error { return nil })

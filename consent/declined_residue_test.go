@@ -21,12 +21,7 @@ func TestDeclinedThenWritesLeavesNoContact(t *testing.T) {
 	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
-	touch := func() {
-		t.Helper()
-		if _, err := e.store.Contacts().Touch(ctx, ref, e.clock.Now()); err != nil { // as chat.Server.handleMessage
-			t.Fatal(err)
-		}
-	}
+	touch := func() { e.touch(t, ref) }
 	touch()
 	if err := e.text(who, "hello"); err != nil {
 		t.Fatal(err)

@@ -1,15 +1,10 @@
 package consent_test
 
 import (
-	"bytes"
 	"database/sql"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/impactchat/impactchat/storage"
-	"github.com/impactchat/impactchat/storage/keyring"
-	"github.com/impactchat/impactchat/storage/sqlite"
 )
 
 // After an erasure (DELETE) the store holds nothing that names the person:
@@ -49,20 +44,7 @@ func TestErasedLedgerNamesNobodyMemory(t *testing.T) {
 }
 
 func TestErasedLedgerNamesNobodySQLite(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "line.db")
-	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvOn(t, func(now func() time.Time) storage.Store {
-		db, err := sqlite.Open(t.Context(), path, sqlite.WithKeyring(ring), sqlite.WithClock(now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
+	e, _, path := newSQLiteEnv(t)
 	checkErasedLedgerNamesNobody(t, e)
 	// No data key for the erased person, and no sealed ref in the ledger.
 	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")

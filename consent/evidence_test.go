@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/base64"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/consent"
-	"github.com/impactchat/impactchat/storage"
-	"github.com/impactchat/impactchat/storage/keyring"
-	"github.com/impactchat/impactchat/storage/sqlite"
 )
 
 // wamidOf makes a WhatsApp message id as Meta does (and as
@@ -32,20 +27,7 @@ func wamidOf(phone, suffix string) string {
 // name, no raw number": the events' evidence is a fingerprint of each
 // message id, not the id, which decodes to the person's phone number.
 func TestTombstoneKeepsNoMessageIDs(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "line.db")
-	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var db *sqlite.Store
-	e := newEnvOn(t, func(now func() time.Time) storage.Store {
-		db, err = sqlite.Open(t.Context(), path, sqlite.WithKeyring(ring), sqlite.WithClock(now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	})
+	e, db, path := newSQLiteEnv(t)
 	phone := "4915123456789"
 	who := addr(phone)
 	if err := e.deliver(&chat.Message{ID: wamidOf(phone, "3EB0A1"), From: who, Kind: chat.KindText, Text: "hello"}); err != nil {

@@ -134,6 +134,15 @@ func newEnv(t testing.TB, opts ...consent.Option) *env {
 	return e
 }
 
+// touch records a message from ref now, as chat.Server does before the
+// handlers run.
+func (e *env) touch(t testing.TB, ref storage.ContactRef) {
+	t.Helper()
+	if _, err := e.store.Contacts().Touch(t.Context(), ref, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // newEnvOn is newEnv on another store, opened with the env's clock.
 func newEnvOn(t testing.TB, open func(now func() time.Time) storage.Store, opts ...consent.Option) *env {
 	t.Helper()

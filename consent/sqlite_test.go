@@ -23,20 +23,7 @@ import (
 // nothing may be left, not even in free pages.
 func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "line.db")
-	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var db *sqlite.Store
-	e := newEnvOn(t, func(now func() time.Time) storage.Store {
-		db, err = sqlite.Open(t.Context(), path, sqlite.WithKeyring(ring), sqlite.WithClock(now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	})
+	e, db, path := newSQLiteEnv(t)
 	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
@@ -98,7 +85,7 @@ func TestErasureLeavesNoContentInSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	files, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no database files: %v", err)
 	}
@@ -186,4 +173,25 @@ func sealedValues(t *testing.T, path string) []sealedValue {
 		}
 	}
 	return out
+}
+
+// newSQLiteEnv is newEnv on a fresh SQLite file, returned with its path; the
+// store is closed when the test ends (closing it before is no error).
+func newSQLiteEnv(t testing.TB) (*env, *sqlite.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "line.db")
+	ring, err := keyring.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db *sqlite.Store
+	e := newEnvOn(t, func(now func() time.Time) storage.Store {
+		db, err = sqlite.Open(t.Context(), path, sqlite.WithKeyring(ring), sqlite.WithClock(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+	return e, db, path
 }
