@@ -378,17 +378,26 @@ func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error
 	if err != nil || hold != nil {
 		return err
 	}
+	allow := 0
+	if _, handling := chat.ContactFrom(ctx, ref); handling {
+		allow = 1 // the message being handled, which the runtime acks next
+	}
+	forgetState(ctx)
+	if e, ok := s.store.(storage.IdleEraser); ok {
+		if _, err := e.EraseIfIdle(ctx, ref, allow); err != nil {
+			return fmt.Errorf("consent: drop what a declining person left: %w", err)
+		}
+		return nil
+	}
+	// A store without the atomic form: a message stored between the count
+	// and the erasure would still be dropped.
 	waiting, err := s.store.Inbox().Pending(ctx, storage.PartitionOf(ref))
 	if err != nil {
 		return fmt.Errorf("consent: drop what a declining person left: %w", err)
 	}
-	if _, handling := chat.ContactFrom(ctx, ref); handling {
-		waiting-- // the message being handled, which the runtime acks next
-	}
-	if waiting > 0 {
+	if waiting > allow {
 		return nil
 	}
-	forgetState(ctx)
 	if err := s.store.Erase(ctx, ref); err != nil {
 		return fmt.Errorf("consent: drop what a declining person left: %w", err)
 	}

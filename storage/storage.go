@@ -117,6 +117,15 @@ type Store interface {
 	Close() error
 }
 
+// IdleEraser is an optional ability of a Store, found by type assertion:
+// erasing a contact only while at most allow of their inbox items are still
+// to be handled (Inbox.Pending), the count and the erasure done atomically,
+// so that no message stored in between is dropped unhandled. It reports
+// whether it erased; allow must be at least 0. All the stores here have it.
+type IdleEraser interface {
+	EraseIfIdle(ctx context.Context, ref ContactRef, allow int) (erased bool, err error)
+}
+
 // Seq is a convenience alias for the iterators that list records page by
 // page. Iteration stops at the first error, which is yielded.
 type Seq[T any] = iter.Seq2[T, error]

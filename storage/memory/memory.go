@@ -184,13 +184,33 @@ func (s *Store) Close() error {
 
 // Erase removes what is held about the contact, as storage.Store describes.
 func (s *Store) Erase(ctx context.Context, ref storage.ContactRef) error {
+	_, err := s.erase(ctx, ref, -1)
+	return err
+}
+
+var _ storage.IdleEraser = (*Store)(nil)
+
+// EraseIfIdle implements storage.IdleEraser.
+func (s *Store) EraseIfIdle(ctx context.Context, ref storage.ContactRef, allow int) (bool, error) {
+	if allow < 0 {
+		return false, fmt.Errorf("erase: %w", &storage.FieldError{Field: "allow", Problem: fmt.Sprintf("is %d; it must be at least 0", allow)})
+	}
+	return s.erase(ctx, ref, allow)
+}
+
+// erase is Erase, unless allow >= 0 and more than allow items of the
+// contact's partition are still to be handled.
+func (s *Store) erase(ctx context.Context, ref storage.ContactRef, allow int) (bool, error) {
 	if err := ref.Validate(); err != nil {
-		return fmt.Errorf("erase: %w", err)
+		return false, fmt.Errorf("erase: %w", err)
 	}
 	if err := s.lock(ctx); err != nil {
-		return fmt.Errorf("erase: %w", err)
+		return false, fmt.Errorf("erase: %w", err)
 	}
 	defer s.mu.Unlock()
+	if allow >= 0 && len(s.inbox.queues[storage.PartitionOf(ref)]) > allow {
+		return false, nil
+	}
 	now := s.now()
 	s.contacts.erase(ref)
 	delete(s.sessions, ref)
@@ -199,7 +219,7 @@ func (s *Store) Erase(ctx context.Context, ref storage.ContactRef) error {
 	s.tickets.erase(ref, now)
 	s.broadcasts.erase(ref, now)
 	s.consent.erase(s.subject(ref))
-	return nil
+	return true, nil
 }
 
 // lock checks ctx, takes the mutex and checks that the store is open. On
@@ -216,7 +236,6 @@ func (s *Store) lock(ctx context.Context) error {
 	return nil
 }
 
-// subject is the keyed hash naming a contact in the consent ledger.
 // messageKey is the key of a channel message id in an index: a keyed hash,
 // as the SQL stores keep, so that a record whose id was dropped at erasure
 // is still found by it.
@@ -227,6 +246,7 @@ func (s *Store) messageKey(id string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// subject is the keyed hash naming a contact in the consent ledger.
 func (s *Store) subject(ref storage.ContactRef) string {
 	m := hmac.New(sha256.New, s.subjectKey)
 	m.Write([]byte(storage.PartitionOf(ref)))

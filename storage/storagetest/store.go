@@ -13,6 +13,7 @@ var storeTests = []test{
 	{"Ping", storePing},
 	{"EraseRemovesContent", storeErase},
 	{"EraseUnknownOrInvalid", storeEraseUnknown},
+	{"EraseIfIdle", storeEraseIfIdle},
 	{"ClosedStoreFails", storeClosed},
 	{"CancelledContext", storeCancelled},
 }
@@ -170,6 +171,41 @@ func storeErase(t *testing.T, st storage.Store) {
 	// The person may come back: a new contact starts.
 	fresh := of(st.Contacts().Touch(ctx, gone, at(time.Hour))).must(t)
 	eq(t, fresh.Name, "", "name of the returning contact")
+}
+
+// storeEraseIfIdle: a store that is an IdleEraser erases a contact only
+// while at most allow of their inbox items are still to be handled, the
+// leased one included, and leaves everything as it was otherwise.
+func storeEraseIfIdle(t *testing.T, st storage.Store) {
+	e, isIdle := st.(storage.IdleEraser)
+	if !isIdle {
+		t.Skip("the store is not a storage.IdleEraser")
+	}
+	ctx := t.Context()
+	who := ref(1)
+	part := storage.PartitionOf(who)
+	of(st.Contacts().Touch(ctx, who, t0)).must(t)
+	put(t, st, t0, item("i1", part), item("i2", part), item("o1", storage.PartitionOf(ref(2))))
+	cs := claim(t, st, "w1", 1, t0)
+	sameSlice(t, keys(cs), []string{"i1"}, "claim")
+
+	eq(t, of(e.EraseIfIdle(ctx, who, 1)).must(t), false, "erased with two items to handle, one allowed")
+	eq(t, of(st.Contacts().Get(ctx, who)).must(t).Ref, who, "contact kept")
+	eq(t, of(st.Inbox().Pending(ctx, part)).must(t), 2, "items kept")
+
+	ok(t, st.Inbox().Ack(ctx, "w1", cs[0].Seq))
+	eq(t, of(e.EraseIfIdle(ctx, who, 0)).must(t), false, "erased with one item to handle, none allowed")
+	eq(t, of(st.Contacts().Get(ctx, who)).must(t).Ref, who, "contact kept")
+	cs = claim(t, st, "w1", 2, t0)
+	eq(t, len(cs), 2, "claimed, both partitions")
+	eq(t, of(e.EraseIfIdle(ctx, who, 1)).must(t), true, "erased with the one item being handled")
+	_, err := st.Contacts().Get(ctx, who)
+	is(t, err, storage.ErrNotFound)
+	eq(t, of(st.Inbox().Pending(ctx, part)).must(t), 0, "the contact's items after the erasure")
+	eq(t, of(st.Inbox().Pending(ctx, storage.PartitionOf(ref(2)))).must(t), 1, "another contact's items")
+
+	_, err = e.EraseIfIdle(ctx, who, -1)
+	invalid(t, err)
 }
 
 func storeEraseUnknown(t *testing.T, st storage.Store) {
