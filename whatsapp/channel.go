@@ -123,8 +123,13 @@ func (ch *Channel) Send(ctx context.Context, to chat.Address, m chat.Outgoing) (
 	for i, msg := range msgs {
 		r, err := ch.c.Messages.Send(ctx, to.Line, msg)
 		if err != nil {
+			if i > 0 {
+				// The person has part of it: sending it all again would
+				// repeat those parts.
+				return first, &PartialSendError{Sent: i, Parts: len(msgs), First: first, Cause: err}
+			}
 			if len(msgs) > 1 {
-				return chat.SendResult{}, fmt.Errorf("whatsapp: channel: part %d of %d (%d sent): %w", i+1, len(msgs), i, err)
+				return chat.SendResult{}, fmt.Errorf("whatsapp: channel: part 1 of %d (none sent): %w", len(msgs), err)
 			}
 			return chat.SendResult{}, err
 		}
@@ -319,3 +324,22 @@ func renderTemplate(env Envelope, t chat.Template) Message {
 	}
 	return tm
 }
+
+// PartialSendError is the error of a Channel send that went out in several
+// messages when a part after the first failed: the parts before it reached
+// Meta, so sending the whole again would give the person those twice. It
+// matches ErrAmbiguous and does not unwrap to the failed part's error, so
+// Retryable is false and ErrRateLimited does not match it; Cause holds that
+// error, and First the first part's result, whose statuses can be tracked.
+type PartialSendError struct {
+	Sent, Parts int // parts sent, of Parts
+	First       chat.SendResult
+	Cause       error
+}
+
+func (e *PartialSendError) Error() string {
+	return fmt.Sprintf("whatsapp: channel: part %d of %d failed (%d sent): %v", e.Sent+1, e.Parts, e.Sent, e.Cause)
+}
+
+// Is matches ErrAmbiguous: the message may be, and partly is, delivered.
+func (e *PartialSendError) Is(target error) bool { return target == ErrAmbiguous }

@@ -221,6 +221,12 @@ func (e *transportError) Error() string {
 	return "whatsapp: " + e.op + ": " + e.err.Error()
 }
 
+// Temporary reports whether the request can be made again without risking
+// a second delivery: not when it may have been written. Code that retries
+// what is Temporary (broadcast.DefaultClassifier) meets this answer before
+// that of the network error inside, which knows nothing of delivery.
+func (e *transportError) Temporary() bool { return !e.ambiguous }
+
 func (e *transportError) Unwrap() []error {
 	if e.ambiguous {
 		return []error{e.err, ErrAmbiguous}
