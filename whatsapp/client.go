@@ -412,6 +412,15 @@ func (c *Client) do(req *http.Request, v any, pace pacing) (*http.Response, erro
 				// Meta's advice for the pair limit: wait 4^X seconds.
 				delay = time.Second << (2 * pairTries)
 				pairTries++
+			case ae.decoded && ae.Code == 133015:
+				// A number whose deletion is pending: Meta's advice is
+				// to try again after 5 minutes. Sooner, each try would
+				// spend one of the 10 registrations a number has in 72
+				// hours (133016).
+				delay = registrationRetryDelay
+				if delay > c.retry.MaxDelay {
+					return resp, err
+				}
 			}
 		case errors.As(err, &te) && (!te.ambiguous || idempotent || c.retry.RetryAmbiguous):
 		default:
@@ -435,6 +444,10 @@ func (c *Client) do(req *http.Request, v any, pace pacing) (*http.Response, erro
 		}
 	}
 }
+
+// registrationRetryDelay is how long Meta advises waiting before trying a
+// registration again after 133015 (the number's deletion is pending).
+const registrationRetryDelay = 5 * time.Minute
 
 // errorCode is a short, personal-data-free description of err for logs.
 func errorCode(err error) string {
