@@ -53,6 +53,11 @@ func (e ConsentEligibility) Eligible(ctx context.Context, to storage.ContactRef,
 	if st.Erased {
 		return false, "erased", nil
 	}
+	if st.Hold {
+		// A safeguarding or legal case: staff decide what the person is
+		// sent, not a campaign.
+		return false, "hold", nil
+	}
 	for _, purpose := range []chat.Purpose{chat.PurposeCore, p} {
 		ps, ok := st.Purposes[string(purpose)]
 		switch {

@@ -116,6 +116,12 @@ func (s *Spec) Validate() error {
 		if err := t.Contact.Validate(); err != nil {
 			return fmt.Errorf("segment.list[%d]: %w", i, err)
 		}
+		if t.Contact.Channel != s.channel() {
+			// Consent is read for the ref as listed; the message would go
+			// out on the campaign's channel, to an identity that may
+			// never have agreed.
+			return bad(fmt.Sprintf("segment.list[%d].contact.channel", i), fmt.Sprintf("is %q; the campaign's channel is %q", t.Contact.Channel, s.channel()))
+		}
 		if len(t.Params) > MaxParams {
 			return bad(fmt.Sprintf("segment.list[%d].params", i), fmt.Sprintf("has %d parameters; at most %d are allowed", len(t.Params), MaxParams))
 		}
