@@ -280,9 +280,11 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 		return nil, fmt.Errorf("router: %w", err)
 	}
 
-	// The runtime: screen first, then consent, then the conversation log (only
-	// for people who agreed), then the router.
-	handler := chat.Chain(router, a.directOnly, screen.Middleware, a.consent.Gate, chat.RecordInbound(a.store.Messages()))
+	// The runtime: screen first, on every message (a group's too: an urgent
+	// one reaches a person), then group messages leave the bot, then
+	// consent, then the conversation log (only for people who agreed), then
+	// the router.
+	handler := chat.Chain(router, screen.Middleware, a.directOnly, a.consent.Gate, chat.RecordInbound(a.store.Messages()))
 	if a.server, err = chat.NewServer(a.store, handler, chat.WithSender(guard), chat.WithLogger(log), chat.WithClock(now), chat.WithWorkers(workers)); err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
@@ -337,7 +339,9 @@ func followUpTemplate(l *lineConfig) whatsapp.Template {
 
 // directOnly keeps group messages away from the bot: this line answers
 // people who write to it directly, and a question asked in a moderated group
-// is for the group's moderators, not for a one-to-one notice or menu.
+// is for the group's moderators, not for a one-to-one notice or menu. It
+// runs after the screen, so that an urgent message posted in a group still
+// opens a case and reaches a person.
 func (a *app) directOnly(next chat.Handler) chat.Handler {
 	return chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
 		if m.Group != "" {
