@@ -136,6 +136,23 @@ func (s *Service) optionalAnswer(ctx context.Context, m *chat.Message, ref stora
 	return err
 }
 
+// AsksForRights reports whether m is a keyword or button of this service
+// asking to withdraw, erase or export: a request the person must be able to
+// make however the conversation stands. A screen that holds back the
+// messages of an urgent conversation lets these through
+// (triage.ScreenConfig.Control).
+func (s *Service) AsksForRights(m *chat.Message) bool {
+	kw, ok := s.control(m)
+	if !ok {
+		return false
+	}
+	switch kw.Action {
+	case ActionWithdraw, ActionErase, ActionExport:
+		return true
+	}
+	return false
+}
+
 // control maps the message to a control word or consent button.
 func (s *Service) control(m *chat.Message) (Keyword, bool) {
 	switch m.Kind {

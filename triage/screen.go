@@ -40,6 +40,12 @@ type ScreenConfig struct {
 	// Ν in UΝHCR), as forged messages do, is an impersonation report for
 	// staff.
 	Protected []string
+	// Control reports whether a message is a request another handler must
+	// always receive, such as consent's keywords and buttons for
+	// withdrawal, erasure and export (consent.Service.AsksForRights):
+	// while a conversation is urgent, such a message still goes on, as the
+	// lexicon's control words do. Optional.
+	Control func(m *chat.Message) bool
 }
 
 // Screen is the first handler every inbound message meets, before
@@ -64,6 +70,7 @@ type Screen struct {
 	lex       LexiconSource
 	buttons   map[string]Category
 	protected [][]byte // textnorm keys, ASCII
+	control   func(m *chat.Message) bool
 }
 
 // NewScreen checks cfg and returns a Screen.
@@ -89,6 +96,7 @@ func NewScreen(cfg ScreenConfig) (*Screen, error) {
 			language: cfg.Language, logger: cfg.Logger, observe: cfg.Observe},
 		lex:     cfg.Lexicon,
 		buttons: cfg.Buttons,
+		control: cfg.Control,
 	}
 	for i, name := range cfg.Protected {
 		k := textnorm.Key(name)
@@ -202,7 +210,7 @@ func (s *Screen) handle(ctx context.Context, r chat.Replier, m *chat.Message, ne
 		return fmt.Errorf("triage: screen message %s: %w", redact.MessageID(m.ID), err)
 	case Priority(active.Priority) >= Urgent:
 		d.Priority, d.SuspendBot, d.HumanRequired, d.Ticket = Priority(active.Priority), true, true, active.ID
-		if d.Control {
+		if d.Control || (s.control != nil && s.control(m)) {
 			// STOP or DELETE still reach consent; consent's confirmation is
 			// exempt and the router keeps the bot quiet.
 			d.Path = PathNext

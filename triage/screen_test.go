@@ -49,17 +49,21 @@ type screenFixture struct {
 	logs   *bytes.Buffer
 }
 
-func newScreenFixture(t testing.TB, start time.Time) *screenFixture {
+func newScreenFixture(t testing.TB, start time.Time, opts ...func(*triage.ScreenConfig)) *screenFixture {
 	t.Helper()
 	f := newFixture(t, start)
 	logs := &bytes.Buffer{}
-	s, err := triage.NewScreen(triage.ScreenConfig{
+	cfg := triage.ScreenConfig{
 		Lexicon: seeds(t),
 		Queue:   f.queue,
 		Replies: testReplies,
 		Buttons: map[string]triage.Category{"talk_to_staff": triage.HumanRequest},
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := triage.NewScreen(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +314,29 @@ func TestUrgentRaisesAnOpenConversation(t *testing.T) {
 	}
 	if d := sf.next.take(); len(d) != 0 {
 		t.Fatalf("urgent messages went on: %+v", d)
+	}
+}
+
+// While a conversation is urgent, what ScreenConfig.Control names (consent's
+// withdrawal, erasure and export requests) still goes on; anything else
+// joins the conversation.
+func TestControlGoesOnDuringUrgentConversation(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10, func(c *triage.ScreenConfig) {
+		c.Control = func(m *chat.Message) bool { return m.Text == "RETIRER" }
+	})
+	who := person("64")
+	sf.send(t, who, chat.KindText, "my husband beats me")
+	if d := sf.next.take(); len(d) != 0 {
+		t.Fatalf("the urgent message went on: %+v", d)
+	}
+	sf.send(t, who, chat.KindText, "RETIRER")
+	if d := sf.next.take(); len(d) != 1 || !d[0].SuspendBot {
+		t.Fatalf("a control request in an urgent conversation: went on %+v; want once, with the bot suspended", d)
+	}
+	sf.send(t, who, chat.KindText, "are you there")
+	if d := sf.next.take(); len(d) != 0 {
+		t.Fatalf("an ordinary message in an urgent conversation went on: %+v", d)
 	}
 }
 

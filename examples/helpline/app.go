@@ -247,6 +247,9 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 	screen, err := triage.NewScreen(triage.ScreenConfig{
 		Lexicon: a.lexicons, Queue: a.queue, Replies: replies, Logger: log, Language: language,
 		Buttons: map[string]triage.Category{"talk-to-staff": triage.HumanRequest, "staff": triage.HumanRequest},
+		// Withdrawal, erasure and export reach consent in an urgent
+		// conversation too, in every language consent knows.
+		Control: a.consent.AsksForRights,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("screen: %w", err)
