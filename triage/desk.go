@@ -160,13 +160,37 @@ func (d *desk) urgent(ctx context.Context, r chat.Replier, m *chat.Message, dec 
 	}
 	dec.Ticket = it.Ticket.ID
 	if change != Unchanged && (dec.Priority >= Critical || !d.queue.schedule.Open(d.queue.now())) {
-		if err := d.queue.Page(ctx, it, d.onCall); err != nil {
-			// The escalation chain will notify again; retrying the message
-			// would not page again, because the ticket is already raised.
+		if err := d.page(ctx, it); err != nil {
+			// Retrying the message would not page again (the ticket is
+			// raised already); the escalation chain notifies on-call next.
 			d.logger.LogAttrs(ctx, slog.LevelError, "page failed", slog.String("ticket", it.Ticket.ID), slog.Any("error", err))
 		}
 	}
 	return d.safetyOrSilent(ctx, r, m, dec, it, change != Unchanged)
+}
+
+// pageRetries are the waits before the page is tried again when it fails:
+// a pager gateway that hiccups must not leave on-call unaware of an urgent
+// case until the escalation chain's next step.
+var pageRetries = []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}
+
+// page pages on-call about it, trying again after each of pageRetries.
+func (d *desk) page(ctx context.Context, it Item) error {
+	err := d.queue.Page(ctx, it, d.onCall)
+	for _, wait := range pageRetries {
+		if err == nil {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		err = d.queue.Page(ctx, it, d.onCall)
+	}
+	return err
 }
 
 // safetyOrSilent sends the safety acknowledgement when the ticket has just

@@ -688,7 +688,8 @@ func (q *Queue) Page(ctx context.Context, it Item, target string) error {
 // has passed, each once, and returns the events. A routine ticket past its
 // due time ages to Elevated (see WithoutAging). Call it every minute or so
 // (several replicas may; a step is recorded before it is reported, so it
-// fires once). A claimed ticket does not escalate.
+// fires once, and taken back when its notification fails, so that the
+// next tick sends it again). A claimed ticket does not escalate.
 func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 	ts, err := q.tickets.List(ctx, storage.TicketFilter{States: []storage.TicketState{storage.TicketOpen}})
 	if err != nil {
@@ -723,7 +724,8 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 			}
 		}
 		ticketsChanging(ctx)
-		if _, err := q.tickets.Update(ctx, t, now); err != nil {
+		saved, err := q.tickets.Update(ctx, t, now)
+		if err != nil {
 			if !errors.Is(err, storage.ErrConflict) {
 				errs = append(errs, err)
 			}
@@ -732,14 +734,27 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 		if aged {
 			q.auditf(ctx, "system", "ticket.aged", t.ID, map[string]string{"from": Routine.String(), "to": Elevated.String()})
 		}
+		failed := -1
 		for _, e := range fired {
 			if e.Kind == EventBreach {
 				q.auditf(ctx, "system", "ticket.sla_breached", t.ID, map[string]string{"priority": e.Priority.String()})
 			}
 			if err := q.notify(ctx, e); err != nil {
 				errs = append(errs, err)
+				if failed < 0 {
+					failed = e.Step
+				}
 			}
 			events = append(events, e)
+		}
+		if failed >= 0 && !aged {
+			// A step nobody heard of is taken back, so that the next tick
+			// notifies again: a duplicate beats a case nobody knows of.
+			saved.Escalated = failed
+			ticketsChanging(ctx)
+			if _, err := q.tickets.Update(ctx, saved, now); err != nil && !errors.Is(err, storage.ErrConflict) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return events, errors.Join(errs...)
