@@ -20,9 +20,13 @@ var confusables = map[rune]byte{
 }
 
 // Skeleton returns the Latin spelling that key (a Key) imitates, and
-// whether key is such an imitation: it holds look-alike Cyrillic or Greek
-// letters and nothing else outside ASCII. Ordinary Cyrillic or Greek words
-// hold letters with no Latin twin (п, д, λ…) and are not imitations.
+// whether key is such an imitation. A key whose letters outside ASCII are
+// all look-alike Cyrillic or Greek ones ("ЅТОР") is mapped whole. Otherwise
+// each word that mixes Latin letters with look-alikes ("kіll" with a
+// Cyrillic і) is mapped and every other word kept as it is, so that an
+// emoji or a word of another language beside a forged word does not hide
+// it. Ordinary Cyrillic or Greek words hold letters with no Latin twin (п,
+// д, λ…) or no Latin letter at all, and are not imitations.
 func Skeleton(key string) (string, bool) {
 	out, ok := AppendSkeleton(nil, []byte(key))
 	if !ok {
@@ -37,31 +41,84 @@ func Skeleton(key string) (string, bool) {
 // AppendSkeleton is Skeleton appending to dst; it allocates nothing when
 // dst has room.
 func AppendSkeleton(dst, key []byte) ([]byte, bool) {
-	imitation := false
-	for i := 0; i < len(key); {
-		if key[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(key[i:])
-		i += n
-		if _, ok := confusables[r]; !ok {
-			return dst, false
-		}
-		imitation = true
-	}
-	if !imitation {
+	if whole, any := lookAlikes(key); any && whole {
+		return appendMapped(dst, key), true
+	} else if !any {
 		return dst, false
 	}
-	for i := 0; i < len(key); {
-		if key[i] < utf8.RuneSelf {
-			dst = append(dst, key[i])
+	start, imitation := len(dst), false
+	for len(key) > 0 {
+		end := 0
+		for end < len(key) && key[end] != ' ' {
+			end++
+		}
+		w := key[:end]
+		if mixed(w) {
+			dst = appendMapped(dst, w)
+			imitation = true
+		} else {
+			dst = append(dst, w...)
+		}
+		if end < len(key) {
+			dst = append(dst, ' ')
+			end++
+		}
+		key = key[end:]
+	}
+	if !imitation {
+		return dst[:start], false
+	}
+	return dst, true
+}
+
+// lookAlikes reports whether every letter of b outside ASCII has a Latin
+// twin, and whether b holds any such letter.
+func lookAlikes(b []byte) (all, any bool) {
+	all = true
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRune(key[i:])
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		if _, ok := confusables[r]; ok {
+			any = true
+		} else {
+			all = false
+		}
+	}
+	return all, any
+}
+
+// mixed reports whether the word w is a forgery: Latin letters and
+// look-alikes, and nothing else outside ASCII.
+func mixed(w []byte) bool {
+	latin := false
+	for _, c := range w {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			latin = true
+			break
+		}
+	}
+	if !latin {
+		return false
+	}
+	all, any := lookAlikes(w)
+	return all && any
+}
+
+// appendMapped appends b with every look-alike replaced by its Latin twin.
+func appendMapped(dst, b []byte) []byte {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			dst = append(dst, b[i])
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
 		i += n
 		dst = append(dst, confusables[r])
 	}
-	return dst, true
+	return dst
 }

@@ -171,9 +171,19 @@ func FuzzKey(f *testing.F) {
 			t.Fatalf("Key(%q) = %q, the full pipeline gives %q", s, k, full)
 		}
 		if sk, ok := textnorm.Skeleton(k); ok {
-			for i := 0; i < len(sk); i++ {
-				if sk[i] >= utf8.RuneSelf {
-					t.Fatalf("Skeleton(%q) = %q is not ASCII", k, sk)
+			// Word for word: a word is kept, or spelled in ASCII.
+			kw, sw := strings.Split(k, " "), strings.Split(sk, " ")
+			if len(kw) != len(sw) {
+				t.Fatalf("Skeleton(%q) = %q has other words", k, sk)
+			}
+			for i := range kw {
+				if sw[i] == kw[i] {
+					continue
+				}
+				for j := 0; j < len(sw[i]); j++ {
+					if sw[i][j] >= utf8.RuneSelf {
+						t.Fatalf("Skeleton(%q) = %q: word %q is neither kept nor ASCII", k, sk, sw[i])
+					}
 				}
 			}
 		}
@@ -228,6 +238,11 @@ func TestSkeleton(t *testing.T) {
 		{"стоп", "", false},      // Russian for stop: п has no Latin twin
 		{"допомога", "", false},  // an ordinary Ukrainian word
 		{"توقف", "", false},      // Arabic
+		// A forged word beside an emoji or another language's word: the
+		// forged word is spelled in Latin, the rest kept.
+		{"I want to kіll myself 😭", "i want to kill myself 😭", true},
+		{"kіll допомога", "kill допомога", true},
+		{"kіll пока", "kill пока", true}, // п has no twin: only the mixed word is mapped
 	}
 	for _, tt := range tests {
 		got, ok := textnorm.Skeleton(textnorm.Key(tt.in))
