@@ -370,3 +370,16 @@ func TestDetectionFailureFailsUp(t *testing.T) {
 		t.Fatalf("decision %+v, want a detector failure at Elevated with a ticket", d)
 	}
 }
+
+// The seed lists catch the common typed forms: Hindi with an anusvara where
+// the list once had only the candrabindu, and Spanish "me quiero suicidar".
+func TestSeedSelfHarmTypedForms(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	for _, text := range []string{"मरना चाहता हूं", "मरना चाहती हूँ", "me quiero suicidar", "quiero suicidarme"} {
+		d := sf.screen.Detect(&chat.Message{ID: "wamid.seed", From: person("65"), Kind: chat.KindText, Text: text})
+		if d.Priority < triage.Urgent || d.Category != triage.SelfHarm {
+			t.Errorf("%q: %v %q; want urgent or higher, self_harm", text, d.Priority, d.Category)
+		}
+	}
+}
