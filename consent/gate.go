@@ -44,7 +44,7 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 	if err := ref.Validate(); err != nil {
 		return fmt.Errorf("consent: gate: %w", err)
 	}
-	st, found, err := s.State(ctx, ref)
+	st, found, err := s.memoState(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,38 @@ func (s *Service) optionalAnswer(ctx context.Context, m *chat.Message, ref stora
 		basis: t.Basis, occurred: m.Time,
 	})
 	return err
+}
+
+// RecordGranted is chat.RecordInbound(msgs) for the messages of people whose
+// core purpose is granted, to put before the urgent screen: what the screen
+// keeps from the bot (an urgent message, and what follows it while staff
+// have the case) is kept for the staff who take it, while a person who has
+// not agreed leaves nothing in the log. The Gate, further on, uses the state
+// it read for the same message instead of reading it again.
+func (s *Service) RecordGranted(msgs storage.Messages) chat.Middleware {
+	record := chat.RecordInbound(msgs)
+	return func(next chat.Handler) chat.Handler {
+		recorded := record(next)
+		return chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
+			if m == nil {
+				return next.Handle(ctx, r, m)
+			}
+			ref := refOf(m.From)
+			if ref.Validate() != nil {
+				return next.Handle(ctx, r, m) // the gate says what is wrong
+			}
+			st, found, err := s.State(ctx, ref)
+			if err != nil {
+				return err
+			}
+			now := s.now()
+			ctx = withStateMemo(ctx, ref, st, found, now)
+			if ok, _ := s.Allowed(st, found, chat.PurposeCore, now); ok {
+				return recorded.Handle(ctx, r, m)
+			}
+			return next.Handle(ctx, r, m)
+		})
+	}
 }
 
 // AsksForRights reports whether m is a keyword or button of this service

@@ -54,7 +54,7 @@ func (g *Guard) Send(ctx context.Context, to chat.Address, m chat.Outgoing) (cha
 		}
 		return g.next.Send(ctx, to, m)
 	}
-	st, found, err := g.s.guardState(ctx, ref)
+	st, found, err := g.s.memoState(ctx, ref)
 	if err != nil {
 		return chat.SendResult{}, fmt.Errorf("consent: guard: %w", err)
 	}

@@ -12,8 +12,9 @@ import (
 // for the message being handled.
 const stateMemoFor = 2 * time.Second
 
-// stateMemo is the consent state the gate read for the message being
-// handled, so that the guard does not read it again for each reply. Every
+// stateMemo is the consent state read for the message being handled (by
+// RecordGranted or the gate), so that the gate and the guard do not read it
+// again, the guard for each reply. Every
 // change this Service makes with the same context (an event appended, an
 // erasure) forgets it, and it is trusted for stateMemoFor at most: a change
 // made elsewhere meanwhile (a staff member recording a withdrawal) reaches
@@ -41,9 +42,10 @@ func forgetState(ctx context.Context) {
 	}
 }
 
-// guardState is State for the guard: from the gate's read of this message
+// memoState is State for the guard and the gate: from the read made
+// earlier for this message (by RecordGranted, or the gate for the guard)
 // when it still holds.
-func (s *Service) guardState(ctx context.Context, ref storage.ContactRef) (storage.ConsentState, bool, error) {
+func (s *Service) memoState(ctx context.Context, ref storage.ContactRef) (storage.ConsentState, bool, error) {
 	if m, ok := ctx.Value(stateMemoKey{}).(*stateMemo); ok && m.ref == ref && m.valid.Load() {
 		if age := s.now().Sub(m.at); age >= 0 && age < stateMemoFor {
 			return m.st, m.found, nil

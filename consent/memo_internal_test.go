@@ -49,11 +49,11 @@ func TestGuardUsesTheGatesReadOfThisMessage(t *testing.T) {
 	}
 	mctx := withStateMemo(ctx, ref, st, found, now)
 	reads := log.states.Load()
-	if _, _, err := svc.guardState(mctx, ref); err != nil || log.states.Load() != reads {
-		t.Fatalf("guardState read the store (%d -> %d, %v); the gate's read holds", reads, log.states.Load(), err)
+	if _, _, err := svc.memoState(mctx, ref); err != nil || log.states.Load() != reads {
+		t.Fatalf("memoState read the store (%d -> %d, %v); the gate's read holds", reads, log.states.Load(), err)
 	}
 	other := storage.ContactRef{Channel: chat.ChannelWhatsApp, Identifier: "16505550000"}
-	if _, _, _ = svc.guardState(mctx, other); log.states.Load() != reads+1 {
+	if _, _, _ = svc.memoState(mctx, other); log.states.Load() != reads+1 {
 		t.Fatal("another person's state came from the memo")
 	}
 
@@ -62,7 +62,7 @@ func TestGuardUsesTheGatesReadOfThisMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	reads = log.states.Load()
-	got, found, err := svc.guardState(mctx, ref)
+	got, found, err := svc.memoState(mctx, ref)
 	if err != nil || log.states.Load() != reads+1 || !found || got.LastEvent == "" {
 		t.Fatalf("after a change: %+v found=%v err=%v, %d reads; want the new state from the store", got, found, err, log.states.Load()-reads)
 	}
@@ -71,7 +71,7 @@ func TestGuardUsesTheGatesReadOfThisMessage(t *testing.T) {
 	mctx = withStateMemo(ctx, ref, got, true, now)
 	now = now.Add(stateMemoFor)
 	reads = log.states.Load()
-	if _, _, _ = svc.guardState(mctx, ref); log.states.Load() != reads+1 {
+	if _, _, _ = svc.memoState(mctx, ref); log.states.Load() != reads+1 {
 		t.Fatal("a memo older than stateMemoFor was trusted")
 	}
 }

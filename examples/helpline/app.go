@@ -289,7 +289,7 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 	// screen, on every message (a group's too: an urgent one reaches a
 	// person), then group messages leave the bot, then consent, then the
 	// router.
-	handler := chat.Chain(router, recordConsented(a.consent, a.store.Messages(), now), screen.Middleware, a.directOnly, a.consent.Gate)
+	handler := chat.Chain(router, a.consent.RecordGranted(a.store.Messages()), screen.Middleware, a.directOnly, a.consent.Gate)
 	if a.server, err = chat.NewServer(a.store, handler, chat.WithSender(guard), chat.WithLogger(log), chat.WithClock(now), chat.WithWorkers(workers)); err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
@@ -340,26 +340,6 @@ func subFS(fsys fs.FS, dir string) fs.FS {
 func followUpTemplate(l *lineConfig) whatsapp.Template {
 	return whatsapp.Template{Name: l.FollowUp.Name, Language: l.FollowUp.Language, Category: "UTILITY",
 		Components: []whatsapp.TemplateComponent{{Type: "BODY", Text: "We have an answer to your question: {{1}}"}}}
-}
-
-// recordConsented keeps each message of a person whose core purpose is
-// granted in the conversation log (chat.RecordInbound), before anything
-// else handles it; a person who has not agreed leaves nothing there.
-func recordConsented(svc *consent.Service, msgs storage.Messages, now func() time.Time) chat.Middleware {
-	record := chat.RecordInbound(msgs)
-	return func(next chat.Handler) chat.Handler {
-		recorded := record(next)
-		return chat.HandlerFunc(func(ctx context.Context, r chat.Replier, m *chat.Message) error {
-			st, found, err := svc.State(ctx, storage.ContactRef{Channel: m.From.Channel, Identifier: m.From.Contact})
-			if err != nil {
-				return fmt.Errorf("helpline: consent state: %w", err)
-			}
-			if ok, _ := svc.Allowed(st, found, chat.PurposeCore, now()); ok {
-				return recorded.Handle(ctx, r, m)
-			}
-			return next.Handle(ctx, r, m)
-		})
-	}
 }
 
 // directOnly keeps group messages away from the bot: this line answers
