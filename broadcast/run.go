@@ -45,7 +45,6 @@ func (r *Runner) Run(ctx context.Context, id string) (Progress, error) {
 		stopped: make(chan struct{}),
 		wake:    make(chan struct{}, 1),
 		slots:   make(chan struct{}, r.inFlight()),
-		lim:     r.limiter(),
 	}
 	r.mu.Lock()
 	if r.running[id] != nil {
@@ -91,6 +90,7 @@ func (r *Runner) prepare(ctx context.Context, x *run) (bool, error) {
 		return false, err
 	}
 	x.spec = st.Spec
+	x.lim = r.limiter(&x.spec)
 	if State(b.State) == StateDraft {
 		counts, err := r.bs.Counts(ctx, x.id)
 		if err != nil {

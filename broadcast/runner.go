@@ -123,6 +123,9 @@ type Runner struct {
 
 	mu      sync.Mutex
 	running map[string]*run
+	// limiters pace each line (channel and line), shared by every campaign
+	// running on it: two campaigns on one line keep to its rate together.
+	limiters map[string]*rate.Limiter
 }
 
 // Option configures a Runner.
@@ -343,6 +346,7 @@ func New(store Store, snd chat.Sender, opts ...Option) (*Runner, error) {
 		refresh:      DefaultRefresh,
 		failureLimit: DefaultFailureLimit,
 		running:      make(map[string]*run),
+		limiters:     make(map[string]*rate.Limiter),
 	}
 	for _, o := range opts {
 		if err := o(r); err != nil {
@@ -648,9 +652,18 @@ func (r *Runner) backoffFor(n int) time.Duration {
 	return time.Duration(d)
 }
 
-func (r *Runner) limiter() *rate.Limiter {
-	perSecond := r.Rate()
+// limiter returns the pacing of the line a campaign goes out on, shared by
+// every campaign of this Runner on that line.
+func (r *Runner) limiter(s *Spec) *rate.Limiter {
+	k := s.channel() + "\x00" + s.Line
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l := r.limiters[k]; l != nil {
+		return l
+	}
 	// A burst of one spaces sends evenly: no second ever holds more than
 	// the rate plus one.
-	return rate.NewLimiter(rate.Limit(perSecond), 1)
+	l := rate.NewLimiter(rate.Limit(r.Rate()), 1)
+	r.limiters[k] = l
+	return l
 }
