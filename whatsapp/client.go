@@ -358,8 +358,8 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 }
 
 // Do sends req, retrying per the client's RetryPolicy, and decodes a JSON
-// success body into v (unless v is nil; if v is an io.Writer the body is
-// copied to it instead). A non-2xx answer becomes an *APIError. The
+// success body into v (unless v is nil; if v is an io.Writer the body, at
+// most MaxMediaDownload bytes, is copied to it instead). A non-2xx answer becomes an *APIError. The
 // returned response's body is already closed.
 func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 	return c.do(req, v, nil)
@@ -445,6 +445,10 @@ func (c *Client) do(req *http.Request, v any, pace pacing) (*http.Response, erro
 	}
 }
 
+// maxCopiedBody bounds a success body Do copies to a caller's io.Writer:
+// the largest file the API serves (MaxMediaDownload). A variable for tests.
+var maxCopiedBody int64 = MaxMediaDownload
+
 // registrationRetryDelay is how long Meta advises waiting before trying a
 // registration again after 133015 (the number's deletion is pending).
 const registrationRetryDelay = 5 * time.Minute
@@ -487,9 +491,12 @@ func (c *Client) once(req *http.Request, v any, idempotent bool) (*http.Response
 		return resp, nil
 	}
 	if w, ok := v.(io.Writer); ok {
-		_, err = io.Copy(w, resp.Body)
+		_, err = io.Copy(w, io.LimitReader(resp.Body, maxCopiedBody))
 		if err != nil {
 			return resp, fmt.Errorf("whatsapp: read response: %w", err)
+		}
+		if n, _ := resp.Body.Read(make([]byte, 1)); n > 0 {
+			return resp, fmt.Errorf("whatsapp: read response: the body is larger than %d bytes", maxCopiedBody)
 		}
 		return resp, nil
 	}
