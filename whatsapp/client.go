@@ -421,6 +421,14 @@ func (c *Client) do(req *http.Request, v any, pace pacing) (*http.Response, erro
 				if delay > c.retry.MaxDelay {
 					return resp, err
 				}
+			case ae.decoded && ae.Code == 131057:
+				// The account is in maintenance (a throughput upgrade
+				// takes up to a minute): Meta's advice is to try again
+				// after about a minute.
+				delay = maintenanceRetryDelay
+				if delay > c.retry.MaxDelay {
+					return resp, err
+				}
 			}
 		case errors.As(err, &te) && (!te.ambiguous || idempotent || c.retry.RetryAmbiguous):
 		default:
@@ -448,6 +456,10 @@ func (c *Client) do(req *http.Request, v any, pace pacing) (*http.Response, erro
 // maxCopiedBody bounds a success body Do copies to a caller's io.Writer:
 // the largest file the API serves (MaxMediaDownload). A variable for tests.
 var maxCopiedBody int64 = MaxMediaDownload
+
+// maintenanceRetryDelay is how long Meta advises waiting after 131057 (the
+// account in maintenance, such as a throughput upgrade).
+const maintenanceRetryDelay = time.Minute
 
 // registrationRetryDelay is how long Meta advises waiting before trying a
 // registration again after 133015 (the number's deletion is pending).

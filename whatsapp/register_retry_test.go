@@ -56,3 +56,38 @@ func TestRegister133015NotRetriedWithinMinutes(t *testing.T) {
 		}
 	}
 }
+
+// 131057 means the account is in maintenance (a throughput upgrade takes up
+// to a minute): the client waits a minute, or hands the error back when its
+// policy allows no such wait, rather than spending its tries in seconds.
+func TestMaintenance131057WaitsAMinute(t *testing.T) {
+	for _, maxDelay := range []time.Duration{30 * time.Second, 2 * time.Minute} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":{"message":"(#131057) Account in maintenance mode","type":"OAuthException","code":131057,"fbtrace_id":"A"}}`))
+		}))
+		clk := &instantClock{}
+		c, err := whatsapp.New("tok", whatsapp.WithBaseURL(srv.URL), whatsapp.WithClock(clk), whatsapp.WithoutPacing(),
+			whatsapp.WithRetryPolicy(whatsapp.RetryPolicy{MaxAttempts: 3, InitialDelay: time.Second, MaxDelay: maxDelay}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Messages.Send(t.Context(), "106540352242922", whatsapp.Text{Envelope: whatsapp.Envelope{To: "16505551234"}, Body: "hello"})
+		srv.Close()
+		if err == nil {
+			t.Fatal("send succeeded")
+		}
+		for _, d := range clk.waits {
+			if d < time.Minute {
+				t.Errorf("MaxDelay %v: retried after %v (%d calls); Meta says about a minute", maxDelay, d, calls.Load())
+				break
+			}
+		}
+		if maxDelay < time.Minute && calls.Load() != 1 {
+			t.Errorf("MaxDelay %v: %d calls; want the error handed back after one", maxDelay, calls.Load())
+		}
+	}
+}
