@@ -31,8 +31,9 @@
 //
 // Around the runtime: [ContactWindow] tells a channel when a person last
 // wrote (WhatsApp's 24-hour window); [RecordInbound] keeps inbound messages
-// in the conversation log and belongs after the consent gate in the chain,
-// so that only the words of people who agreed are kept; [RecordStatus]
+// in the conversation log and belongs after the consent gate in the chain
+// (consent's RecordGranted checks consent itself and may come first), so
+// that only the words of people who agreed are kept; [RecordStatus]
 // applies delivery statuses without ever moving one backwards; [Metrics]
 // counts what the runtime does.
 //

@@ -61,6 +61,10 @@ func RecordStatus(msgs storage.Messages) StatusHandler {
 //
 //	chat.Chain(router, screen, gate, chat.RecordInbound(store.Messages()))
 //
+// A screen that stops the chain (an urgent message, held for staff) keeps
+// such messages from a RecordInbound after it; consent's RecordGranted reads
+// the person's consent itself, and so may stand first in the chain.
+//
 // A message recorded on an earlier attempt (the handler after it failed and
 // the message is being retried) is not recorded twice. A failure to record is
 // returned, so the message is retried rather than handled without its record.

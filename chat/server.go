@@ -63,7 +63,7 @@ import (
 // message (storage.Contacts.Touch) so that a channel can enforce the 24-hour
 // window (see ContactWindow). It stores nothing else about the person: what
 // they wrote is kept only by RecordInbound, which belongs after the consent
-// gate. Every reply sent through the Replier the Handler receives is recorded
+// gate (or by consent's RecordGranted, which checks consent itself). Every reply sent through the Replier the Handler receives is recorded
 // in storage.Messages under the channel's message id, so that delivery
 // statuses find it.
 //
