@@ -357,7 +357,7 @@ func (q *Queue) Enqueue(ctx context.Context, r Request) (Item, Change, error) {
 		q.logger.LogAttrs(ctx, slog.LevelInfo, "ticket opened", slog.String("ticket", t.ID), slog.String("priority", r.Priority.String()), slog.String("category", string(r.Category)))
 		return q.item(ctx, t), Opened, nil
 	}
-	t, raised, err := q.raise(ctx, t, r.Priority, r.Category, r.Queue)
+	t, raised, err := q.raise(ctx, t, r.Priority, r.Category, r.Queue, "system", "")
 	if err != nil {
 		return Item{}, Unchanged, fmt.Errorf("triage: enqueue: %w", err)
 	}
@@ -369,7 +369,7 @@ func (q *Queue) Enqueue(ctx context.Context, r Request) (Item, Change, error) {
 
 // raise lifts t to p (with category and queue) if p is higher, retrying on
 // concurrent updates.
-func (q *Queue) raise(ctx context.Context, t storage.Ticket, p Priority, c Category, queue string) (storage.Ticket, bool, error) {
+func (q *Queue) raise(ctx context.Context, t storage.Ticket, p Priority, c Category, queue, actor, reason string) (storage.Ticket, bool, error) {
 	for range 8 {
 		if Priority(t.Priority) >= p {
 			return t, false, nil
@@ -391,7 +391,11 @@ func (q *Queue) raise(ctx context.Context, t storage.Ticket, p Priority, c Categ
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
 			q.logger.LogAttrs(ctx, slog.LevelInfo, "ticket raised", slog.String("ticket", t.ID), slog.String("from", Priority(from).String()), slog.String("to", p.String()))
-			q.auditf(ctx, "system", "ticket.priority_raised", t.ID, map[string]string{"from": Priority(from).String(), "to": p.String(), "category": string(c)})
+			detail := map[string]string{"from": Priority(from).String(), "to": p.String(), "category": string(c)}
+			if reason != "" {
+				detail["reason"] = reason
+			}
+			q.auditf(ctx, actor, "ticket.priority_raised", t.ID, detail)
 			return u, true, nil
 		}
 		if !errors.Is(err, storage.ErrConflict) {
@@ -405,8 +409,18 @@ func (q *Queue) raise(ctx context.Context, t storage.Ticket, p Priority, c Categ
 }
 
 // Raise lifts the ticket's priority to p; a lower or equal p changes
-// nothing. Classifiers, later messages and staff may all raise.
+// nothing. Classifiers, later messages and staff may all raise; the audit
+// log names the system (see RaiseBy for a staff member).
 func (q *Queue) Raise(ctx context.Context, id string, p Priority, c Category) (Item, error) {
+	return q.RaiseBy(ctx, id, p, c, "system", "")
+}
+
+// RaiseBy is Raise done by actor (a staff member's id) for reason, which the
+// audit log records.
+func (q *Queue) RaiseBy(ctx context.Context, id string, p Priority, c Category, actor, reason string) (Item, error) {
+	if actor == "" {
+		return Item{}, errors.New("triage: raise: the actor is empty")
+	}
 	if !p.Valid() {
 		return Item{}, fmt.Errorf("triage: raise: priority %d is not a priority", p)
 	}
@@ -418,7 +432,7 @@ func (q *Queue) Raise(ctx context.Context, id string, p Priority, c Category) (I
 	if info, ok := categories[c]; ok && p >= Urgent {
 		queue = info.queue
 	}
-	t, _, err = q.raise(ctx, t, p, c, queue)
+	t, _, err = q.raise(ctx, t, p, c, queue, actor, reason)
 	if err != nil {
 		return Item{}, fmt.Errorf("triage: raise: %w", err)
 	}

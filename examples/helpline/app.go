@@ -540,6 +540,10 @@ type queueAdapter struct{ q *triage.Queue }
 
 func (qa queueAdapter) Next(ctx context.Context, staff string) (storage.Ticket, error) {
 	it, err := qa.q.Next(ctx, staff)
+	if errors.Is(err, triage.ErrEmpty) {
+		// The console says "Nobody is waiting." for ErrNotFound.
+		err = fmt.Errorf("%w: %w", err, storage.ErrNotFound)
+	}
 	return it.Ticket, err
 }
 
@@ -550,7 +554,7 @@ func (qa queueAdapter) SetPriority(ctx context.Context, id string, p int, staff,
 	}
 	switch {
 	case triage.Priority(p) > it.Priority:
-		_, err = qa.q.Raise(ctx, id, triage.Priority(p), triage.Category(it.Ticket.Category))
+		_, err = qa.q.RaiseBy(ctx, id, triage.Priority(p), triage.Category(it.Ticket.Category), staff, reason)
 	case triage.Priority(p) < it.Priority:
 		_, err = qa.q.Lower(ctx, id, triage.Priority(p), staff, reason)
 	}

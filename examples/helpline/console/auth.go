@@ -108,18 +108,17 @@ func newLimiter(max int, window time.Duration) *limiter {
 	return &limiter{max: max, window: window, fails: map[string][]time.Time{}}
 }
 
-// allowed reports whether key may try again at now.
-func (l *limiter) allowed(key string, now time.Time) bool {
+// take counts an attempt for key at now if key may still try, and reports
+// whether it may: the check and the count are one step, so that attempts
+// made at once cannot all pass the check before any of them is counted.
+func (l *limiter) take(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recent := l.prune(key, now)
-	return len(recent) < l.max
-}
-
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fails[key] = append(l.prune(key, now), now)
+	if len(recent) >= l.max {
+		return false
+	}
+	l.fails[key] = append(recent, now)
 	if len(l.fails) > 10000 { // bound memory under a spray of addresses
 		for k := range l.fails {
 			if len(l.prune(k, now)) == 0 {
@@ -127,6 +126,25 @@ func (l *limiter) fail(key string, now time.Time) {
 			}
 		}
 	}
+	return true
+}
+
+// give takes back the attempt counted for key at t (one that succeeded).
+func (l *limiter) give(key string, t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(t) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, key)
+		return
+	}
+	l.fails[key] = ts
 }
 
 func (l *limiter) reset(key string) {

@@ -118,7 +118,13 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, c.cookie(loginCookie, tok, 600))
 		c.render(w, "login.html", http.StatusUnauthorized, page{Title: "Sign in", CSRF: tok, Error: msg, LoginID: login})
 	}
-	if !c.logins.allowed(addrKey, now) || !c.logins.allowed(loginKey, now) {
+	// Every attempt counts before the password is checked, and a
+	// successful one is given back.
+	tookAddr := c.logins.take(addrKey, now)
+	if !tookAddr || !c.logins.take(loginKey, now) {
+		if tookAddr {
+			c.logins.give(addrKey, now)
+		}
 		c.log.Warn("console: sign-in rate limited")
 		tok := randomToken()
 		http.SetCookie(w, c.cookie(loginCookie, tok, 600))
@@ -133,13 +139,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 	}
 	if err != nil || acct.Disabled || bcrypt.CompareHashAndPassword(acct.PasswordHash, []byte(password)) != nil {
-		c.logins.fail(addrKey, now)
-		c.logins.fail(loginKey, now)
 		c.audit(r.Context(), "system", "staff.sign_in_failed", "", nil)
 		fail("That login and password do not match an account.")
 		return
 	}
 	c.logins.reset(loginKey)
+	c.logins.give(addrKey, now)
 	se := session{Staff: acct.ID, Version: acct.Version, Nonce: randomToken(), Expires: now.Add(sessionTTL)}
 	http.SetCookie(w, c.cookie(sessionCookie, c.sign.encode(se), int(sessionTTL/time.Second)))
 	http.SetCookie(w, c.cookie(loginCookie, "", -1))
@@ -155,6 +160,12 @@ func constantEqual(a, b string) bool {
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	c.clearSession(w)
+	// Signing out ends the account's sessions (a copy of the cookie, taken
+	// before, opens nothing): sessions carry the account's version, and an
+	// update moves it on.
+	if _, err := c.cfg.Store.Staff().Update(r.Context(), from(r).staff); err != nil {
+		c.log.Error("console: sign-out did not end the account's sessions", "error", err)
+	}
 	c.audit(r.Context(), from(r).staff.ID, "staff.signed_out", from(r).staff.ID, nil)
 	http.Redirect(w, r, c.cfg.Prefix+"/login", http.StatusSeeOther)
 }
@@ -252,6 +263,11 @@ func (c *Console) showTicket(w http.ResponseWriter, r *http.Request, reveal bool
 	t, ok := c.loadTicket(w, r)
 	if !ok {
 		return
+	}
+	if !reveal {
+		// Who read a conversation is recorded, as who revealed a number is
+		// (a reveal records itself).
+		c.audit(r.Context(), p.staff.ID, "ticket.viewed", t.ID, nil)
 	}
 	d := ticketData{T: t, Mine: t.State == storage.TicketClaimed && t.Assignee == p.staff.ID,
 		Priorities: priorityNames, Template: c.cfg.FollowUp, Revealed: reveal}
@@ -423,8 +439,15 @@ func (c *Console) priority(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if level < t.Priority && reason == "" {
-		c.showTicket(w, r, false, "", "Lowering a priority needs a reason; it is recorded.")
+	if level != t.Priority && reason == "" {
+		c.showTicket(w, r, false, "", "Changing a priority needs a reason; it is recorded.")
+		return
+	}
+	if level > t.Priority && level >= urgentPriority && !(t.State == storage.TicketClaimed && t.Assignee == p.staff.ID) {
+		// An urgent conversation's replies go out as safety messages,
+		// which pass consent: only the staff member holding it may make
+		// it urgent.
+		c.showTicket(w, r, false, "", "Take the conversation before making it urgent.")
 		return
 	}
 	if err := c.cfg.Queue.SetPriority(r.Context(), t.ID, level, p.staff.ID, reason); err != nil {
