@@ -259,6 +259,9 @@ func (v *validator) ask(n *Node) {
 	}
 	v.text(n.Button, "button", MaxListButton, false)
 	seen := map[string]bool{}
+	// WhatsApp refuses reply buttons with the same title, and a typed
+	// answer could only ever match the first of them.
+	titles := map[[2]string]string{} // language and title key: choice id
 	for _, c := range n.Choices {
 		if !validID(c.ID) {
 			v.add(c.Pos, "use letters, digits, - and _ only", "choice id %q is not valid", clip(c.ID, 40))
@@ -282,6 +285,13 @@ func (v *validator) ask(n *Node) {
 			}
 			if strings.Contains(t.S, "{{") {
 				v.add(t.Pos, "write the title out", "choice titles cannot use {{fields}}")
+			}
+			k := [2]string{t.Lang, keyOf(t.S)}
+			if other, dup := titles[k]; dup && other != c.ID && k[1] != "" {
+				v.add(t.Pos, "give each choice a title of its own in each language",
+					"choice %q has the same title %q as choice %q in question %q", c.ID, clip(t.S, 40), other, n.ID)
+			} else if !dup {
+				titles[k] = c.ID
 			}
 		}
 		v.text(c.Title, "choice title", MaxListTitle+1000, true)
@@ -427,6 +437,25 @@ var mediaExt = map[string][]string{
 }
 
 func (v *validator) media(n *Node) {
+	// Media given per language (audio for people who cannot read, most of
+	// all) is given for every language, or once for all: a language left
+	// out would get none, without a word.
+	perLang, shared := map[string]bool{}, false
+	for _, set := range n.Media {
+		if set.Lang == "" {
+			shared = true
+		} else {
+			perLang[set.Lang] = true
+		}
+	}
+	if len(perLang) > 0 && !shared {
+		for _, l := range v.pb.Languages {
+			if !perLang[l] {
+				v.add(n.Media[0].Pos, "add media for "+l+", or give one set for every language",
+					"node %q has media in some languages but none in %q", n.ID, l)
+			}
+		}
+	}
 	for _, set := range n.Media {
 		if set.Lang != "" && !v.pb.HasLanguage(set.Lang) {
 			v.add(set.Pos, "add it to languages or remove this media", "media in %q, which is not one of the playbook's languages", set.Lang)
@@ -536,5 +565,50 @@ func (v *validator) loops() {
 		if color[n.ID] == white {
 			visit(n.ID)
 		}
+	}
+	if !reported {
+		v.chains()
+	}
+}
+
+// chains reports the longest run of nodes one message can pass through
+// without reaching a question, when it is longer than the engine lets one
+// step go (defaultMaxStepNodes): such a playbook would validate and then
+// fail on every message that enters the run. loops has ruled out cycles
+// without a question.
+func (v *validator) chains() {
+	pb := v.pb
+	memo := map[string]int{}
+	var nodes func(id string) int // nodes visited from id until a question is sent
+	nodes = func(id string) int {
+		if d, ok := memo[id]; ok {
+			return d
+		}
+		memo[id] = 1 // a guard: a cycle here passes through a question
+		n := pb.Node(id)
+		if n == nil {
+			memo[id] = 0
+			return 0
+		}
+		longest := 0
+		for _, to := range n.links() {
+			if t := pb.Node(to); t != nil && t.Kind == KindAsk {
+				longest = max(longest, 1)
+				continue
+			}
+			longest = max(longest, nodes(to))
+		}
+		memo[id] = 1 + longest
+		return memo[id]
+	}
+	worst, from := 0, ""
+	for _, n := range pb.Nodes {
+		if d := nodes(n.ID); d > worst {
+			worst, from = d, n.ID
+		}
+	}
+	if worst > defaultMaxStepNodes {
+		v.add(pb.Node(from).Pos, fmt.Sprintf("put a question in it, or make it at most %d nodes", defaultMaxStepNodes),
+			"a run of %d nodes without a question starts at %q; one message may pass at most %d", worst, from, defaultMaxStepNodes)
 	}
 }
