@@ -293,7 +293,17 @@ func (r *Runner) restore(ctx context.Context, ref storage.ContactRef, prev stora
 	if found {
 		_, err = r.sessions.Put(ctx, storage.Session{Contact: ref, Data: prev.Data, Version: stored.Version, ExpiresAt: prev.ExpiresAt}, now)
 	} else {
-		err = r.sessions.Delete(ctx, ref)
+		// There was none: the session this step saved goes, but only if it
+		// is still the one stored (a delete would also take a session
+		// another message of the person saved since). A session already
+		// expired reads as none.
+		var empty []byte
+		if empty, err = (Session{}).MarshalBinary(); err == nil {
+			_, err = r.sessions.Put(ctx, storage.Session{Contact: ref, Data: empty, Version: stored.Version, ExpiresAt: now.Add(-time.Nanosecond)}, now)
+		}
+	}
+	if errors.Is(err, storage.ErrConflict) {
+		return // changed since: what is stored now is newer than this step
 	}
 	if err != nil {
 		r.log.WarnContext(ctx, "flow: could not put the session back after a failure", slog.String("contact", ref.String()), slog.Any("err", err))
