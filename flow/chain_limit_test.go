@@ -44,3 +44,33 @@ func TestLongRunWithoutAQuestion(t *testing.T) {
 		t.Fatalf("longest run that validates: %d nodes; want a limit below 80", fits)
 	}
 }
+
+// Playbooks that start each other with no question between them, or one
+// that starts itself, are refused by NewLibrary: Validate sees one playbook
+// at a time, and every message into such a loop would fail. A start that
+// reaches a question first is fine.
+func TestStartLoopRefused(t *testing.T) {
+	parse := func(name, src string) *flow.Playbook {
+		pb, err := flow.Parse(name+".yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pb
+	}
+	starts := func(id, other string) *flow.Playbook {
+		return parse(id, "playbook: "+id+"\nversion: 1\nlanguages: [en]\nnodes:\n  - id: hi\n    say: {en: Hi}\n    next: go\n  - id: go\n    start: "+other+"\n")
+	}
+	for name, pbs := range map[string][]*flow.Playbook{
+		"each other": {starts("a", "b"), starts("b", "a")},
+		"itself":     {starts("c", "c")},
+	} {
+		_, err := flow.NewLibrary(pbs...)
+		if err == nil || !strings.Contains(err.Error(), "loop without a question through start") {
+			t.Errorf("%s: %v; want the loop refused", name, err)
+		}
+	}
+	asks := parse("d", "playbook: d\nversion: 1\nlanguages: [en]\nnodes:\n  - id: q\n    ask: {en: \"Again\"}\n    choices:\n      - id: yes\n        title: {en: \"Yes\"}\n        next: go\n  - id: go\n    start: d\n")
+	if _, err := flow.NewLibrary(asks); err != nil {
+		t.Errorf("a start loop through a question: %v; want it accepted", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 )
 
 // Library holds the playbooks a line runs, each in one or more versions:
@@ -52,6 +53,9 @@ func NewLibrary(pbs ...*Playbook) (*Library, error) {
 				}
 			}
 		}
+	}
+	if len(all) == 0 {
+		all = append(all, l.startLoops()...)
 	}
 	if len(all) == 0 && len(l.order) == 0 {
 		return nil, fmt.Errorf("flow: new library: %w", Problems{{What: "no playbooks given", Fix: "load at least one playbook"}})
@@ -113,4 +117,72 @@ func (l *Library) Version(id string, version int) *Playbook {
 		}
 	}
 	return nil
+}
+
+// startLoops finds a loop without a question that runs through start nodes,
+// across playbooks (one that starts itself, or two that start each other):
+// Validate sees one playbook at a time, and every message entering such a
+// loop would fail with ErrTooManySteps. A start node may start any loaded
+// version of its playbook.
+func (l *Library) startLoops() Problems {
+	type key struct {
+		pb   *Playbook
+		node string
+	}
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[key]int{}
+	var path []key
+	var found Problems
+	var visit func(k key)
+	visit = func(k key) {
+		n := k.pb.Node(k.node)
+		if n == nil || n.Kind == KindAsk || found != nil {
+			return
+		}
+		color[k] = grey
+		path = append(path, k)
+		var next []key
+		for _, to := range n.links() {
+			next = append(next, key{k.pb, to})
+		}
+		if n.Kind == KindStart {
+			for _, target := range l.byID[n.Playbook] {
+				next = append(next, key{target, target.Start})
+			}
+		}
+		for _, to := range next {
+			switch color[to] {
+			case grey:
+				i := slices.IndexFunc(path, func(p key) bool { return p == to })
+				var names []string
+				for _, p := range append(path[i:], to) {
+					names = append(names, p.pb.ID+":"+p.node)
+				}
+				found = Problems{{Pos: n.Pos, What: "loop without a question through start: " + strings.Join(names, " → "),
+					Fix: "put a question (ask) in the loop, or break it"}}
+				return
+			case white:
+				visit(to)
+				if found != nil {
+					return
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		color[k] = black
+	}
+	for _, id := range l.order {
+		for _, pb := range l.byID[id] {
+			for _, n := range pb.Nodes {
+				if k := (key{pb, n.ID}); color[k] == white {
+					visit(k)
+				}
+			}
+		}
+	}
+	return found
 }
