@@ -129,22 +129,19 @@ func (l *Library) startLoops() Problems {
 		pb   *Playbook
 		node string
 	}
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[key]int{}
-	var path []key
-	var found Problems
-	var visit func(k key)
-	visit = func(k key) {
-		n := k.pb.Node(k.node)
-		if n == nil || n.Kind == KindAsk || found != nil {
-			return
+	var starts []key
+	for _, id := range l.order {
+		for _, pb := range l.byID[id] {
+			for _, n := range pb.Nodes {
+				starts = append(starts, key{pb, n.ID})
+			}
 		}
-		color[k] = grey
-		path = append(path, k)
+	}
+	cycle := findLoop(starts, func(k key) ([]key, bool) {
+		n := k.pb.Node(k.node)
+		if n == nil || n.Kind == KindAsk {
+			return nil, false
+		}
 		var next []key
 		for _, to := range n.links() {
 			next = append(next, key{k.pb, to})
@@ -154,35 +151,16 @@ func (l *Library) startLoops() Problems {
 				next = append(next, key{target, target.Start})
 			}
 		}
-		for _, to := range next {
-			switch color[to] {
-			case grey:
-				i := slices.IndexFunc(path, func(p key) bool { return p == to })
-				var names []string
-				for _, p := range append(path[i:], to) {
-					names = append(names, p.pb.ID+":"+p.node)
-				}
-				found = Problems{{Pos: n.Pos, What: "loop without a question through start: " + strings.Join(names, " → "),
-					Fix: "put a question (ask) in the loop, or break it"}}
-				return
-			case white:
-				visit(to)
-				if found != nil {
-					return
-				}
-			}
-		}
-		path = path[:len(path)-1]
-		color[k] = black
+		return next, true
+	})
+	if cycle == nil {
+		return nil
 	}
-	for _, id := range l.order {
-		for _, pb := range l.byID[id] {
-			for _, n := range pb.Nodes {
-				if k := (key{pb, n.ID}); color[k] == white {
-					visit(k)
-				}
-			}
-		}
+	var names []string
+	for _, k := range cycle {
+		names = append(names, k.pb.ID+":"+k.node)
 	}
-	return found
+	last := cycle[len(cycle)-2] // the start node that closes the loop
+	return Problems{{Pos: last.pb.Node(last.node).Pos, What: "loop without a question through start: " + strings.Join(names, " → "),
+		Fix: "put a question (ask) in the loop, or break it"}}
 }

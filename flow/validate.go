@@ -530,45 +530,65 @@ func (v *validator) reachability() {
 // round without waiting for the person.
 func (v *validator) loops() {
 	pb := v.pb
+	var ids []string
+	for _, n := range pb.Nodes {
+		ids = append(ids, n.ID)
+	}
+	cycle := findLoop(ids, func(id string) ([]string, bool) {
+		n := pb.Node(id)
+		if n == nil || n.Kind == KindAsk {
+			return nil, false
+		}
+		return n.links(), true
+	})
+	if cycle != nil {
+		v.add(pb.Node(cycle[0]).Pos, "put a question (ask) in the loop, or break it", "loop without a question: %s", strings.Join(cycle, " → "))
+		return
+	}
+	v.chains()
+}
+
+// findLoop walks from each of starts along next (which reports false for a
+// place the walk stops at: a question) and returns the first cycle it
+// finds, its first place repeated at the end, or nil.
+func findLoop[K comparable](starts []K, next func(K) ([]K, bool)) []K {
 	const (
 		white = iota
 		grey
 		black
 	)
-	color := map[string]int{}
-	var path []string
-	reported := false
-	var visit func(id string)
-	visit = func(id string) {
-		n := pb.Node(id)
-		if n == nil || n.Kind == KindAsk || reported {
+	color := map[K]int{}
+	var path, cycle []K
+	var visit func(k K)
+	visit = func(k K) {
+		tos, ok := next(k)
+		if !ok {
 			return
 		}
-		color[id] = grey
-		path = append(path, id)
-		for _, to := range n.links() {
+		color[k] = grey
+		path = append(path, k)
+		for _, to := range tos {
 			switch color[to] {
 			case grey:
 				i := slices.Index(path, to)
-				cycle := append(append([]string(nil), path[i:]...), to)
-				v.add(pb.Node(to).Pos, "put a question (ask) in the loop, or break it", "loop without a question: %s", strings.Join(cycle, " → "))
-				reported = true
+				cycle = append(append([]K(nil), path[i:]...), to)
 				return
 			case white:
 				visit(to)
+				if cycle != nil {
+					return
+				}
 			}
 		}
 		path = path[:len(path)-1]
-		color[id] = black
+		color[k] = black
 	}
-	for _, n := range pb.Nodes {
-		if color[n.ID] == white {
-			visit(n.ID)
+	for _, k := range starts {
+		if color[k] == white && cycle == nil {
+			visit(k)
 		}
 	}
-	if !reported {
-		v.chains()
-	}
+	return cycle
 }
 
 // chains reports the longest run of nodes one message can pass through
