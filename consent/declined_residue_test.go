@@ -21,23 +21,13 @@ func TestDeclinedThenWritesLeavesNoContact(t *testing.T) {
 	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
-	touch := func() { e.touch(t, ref) }
-	touch()
-	if err := e.text(who, "hello"); err != nil {
-		t.Fatal(err)
-	}
-	touch()
-	if err := e.tap(who, consent.ChoiceDecline); err != nil {
-		t.Fatal(err)
-	}
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceDecline)
 	if _, err := e.store.Contacts().Get(ctx, ref); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("decline left the contact: %v", err)
 	}
 	e.clock.Advance(time.Hour)
-	touch()
-	if err := e.text(who, "ok thanks"); err != nil {
-		t.Fatal(err)
-	}
+	e.written(t, who, "ok thanks")
 	e.clock.Advance(100 * 24 * time.Hour)
 	rep, err := e.svc.Sweep(ctx)
 	if err != nil {

@@ -143,6 +143,25 @@ func (e *env) touch(t testing.TB, ref storage.ContactRef) {
 	}
 }
 
+// written has the person write text as the runtime delivers it: their
+// contact touched first, as chat.Server does before the handlers.
+func (e *env) written(t testing.TB, who chat.Address, text string) {
+	t.Helper()
+	e.touch(t, refOf(who))
+	if err := e.text(who, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tapped is written for a button.
+func (e *env) tapped(t testing.TB, who chat.Address, choice string) {
+	t.Helper()
+	e.touch(t, refOf(who))
+	if err := e.tap(who, choice); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // newEnvOn is newEnv on another store, opened with the env's clock.
 func newEnvOn(t testing.TB, open func(now func() time.Time) storage.Store, opts ...consent.Option) *env {
 	t.Helper()

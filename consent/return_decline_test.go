@@ -20,28 +20,12 @@ func TestReturningErasedPersonDeclinesLeavesNoContact(t *testing.T) {
 	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
-	touch := func() { e.touch(t, ref) }
-	touch()
-	if err := e.text(who, "hello"); err != nil {
-		t.Fatal(err)
-	}
-	touch()
-	if err := e.tap(who, consent.ChoiceAccept); err != nil {
-		t.Fatal(err)
-	}
-	touch()
-	if err := e.text(who, "DELETE"); err != nil {
-		t.Fatal(err)
-	}
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceAccept)
+	e.written(t, who, "DELETE")
 	e.clock.Advance(60 * 24 * time.Hour)
-	touch()
-	if err := e.text(who, "hello again"); err != nil {
-		t.Fatal(err)
-	}
-	touch()
-	if err := e.tap(who, consent.ChoiceDecline); err != nil {
-		t.Fatal(err)
-	}
+	e.written(t, who, "hello again")
+	e.tapped(t, who, consent.ChoiceDecline)
 	e.clock.Advance(200 * 24 * time.Hour)
 	if _, err := e.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/impactchat/impactchat/consent"
 	"github.com/impactchat/impactchat/storage"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -39,10 +38,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// Two people are waiting: a routine request that came first, then an
 	// urgent one.
 	const routine, urgent = "15550100011", "15550100012"
-	l.say(routine, "hello")
-	notice := l.waitFor(routine, 1)[0]
-	l.choose(routine, option(t, notice, consent.ChoiceAccept), false)
-	l.waitMenu(routine)
+	l.agree(t, routine)
 	l.say(routine, "I want to talk to a person")
 	l.settle()
 	l.say(urgent, "my husband is beating me")

@@ -137,6 +137,16 @@ func (l *line) waitMenu(to string) ([]whatsapptest.Sent, whatsapptest.Sent) {
 }
 
 // settle waits until the runtime has handled everything delivered so far.
+// agree has the person write, accept the notice and get the menu.
+func (l *line) agree(t *testing.T, person string) {
+	t.Helper()
+	l.say(person, "hello")
+	notice := l.waitFor(person, 1)[0]
+	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
+	l.waitMenu(person)
+	l.settle()
+}
+
 func (l *line) settle() {
 	l.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -232,11 +242,7 @@ func TestStopAndDelete(t *testing.T) {
 	l := startLine(t)
 	const person = "15550100003"
 	ref := storage.ContactRef{Channel: "whatsapp", Identifier: person}
-	l.say(person, "hello")
-	notice := l.waitFor(person, 1)[0]
-	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	l.waitMenu(person)
-	l.settle()
+	l.agree(t, person)
 	n := len(l.sentTo(person))
 
 	l.say(person, "STOP")
@@ -324,11 +330,7 @@ func TestStaffReplyInsideAndOutsideWindow(t *testing.T) {
 	t.Parallel()
 	l := startLine(t)
 	const person = "15550100004"
-	l.say(person, "hello")
-	notice := l.waitFor(person, 1)[0]
-	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	l.waitMenu(person)
-	l.settle()
+	l.agree(t, person)
 	l.say(person, "I want to talk to a person")
 	l.settle()
 	if _, err := l.app.store.Tickets().Active(t.Context(), storage.ContactRef{Channel: "whatsapp", Identifier: person}); err != nil {

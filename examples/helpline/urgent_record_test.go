@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/impactchat/impactchat/consent"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -17,11 +16,7 @@ func TestUrgentMessagesOfConsentedPersonAreKept(t *testing.T) {
 	l := startLine(t)
 	const person = "15550100092"
 	ref := storage.ContactRef{Channel: "whatsapp", Identifier: person}
-	l.say(person, "hello")
-	notice := l.waitFor(person, 1)[0]
-	l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-	l.waitMenu(person)
-	l.settle()
+	l.agree(t, person)
 
 	l.say(person, "where is the office")
 	l.settle()

@@ -30,11 +30,7 @@ func TestWithdrawDuringUrgentConversation(t *testing.T) {
 			l := startLine(t)
 			const person = "15550100094"
 			ref := storage.ContactRef{Channel: "whatsapp", Identifier: person}
-			l.say(person, "hello")
-			notice := l.waitFor(person, 1)[0]
-			l.choose(person, option(t, notice, consent.ChoiceAccept), false)
-			l.waitMenu(person)
-			l.settle()
+			l.agree(t, person)
 			l.say(person, "he is hitting me")
 			l.settle()
 
