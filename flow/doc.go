@@ -91,7 +91,9 @@
 // hands off through the [Handoff] interface, and replies through the
 // chat.Replier with each message's consent purpose in its chat.Intent. When
 // any of that fails the session is put back, so the runtime's retry steps the
-// message again. After a hand-off the playbook ends. While staff own the
+// message again; should the process stop before it can, the saved session
+// keeps where the person was ([Session.Redo]) until their next message, and a
+// redelivery is stepped again from there. After a hand-off the playbook ends. While staff own the
 // conversation the bot should not talk over them: the host routes the
 // person's messages to staff, or its Handoff also implements [HandoffStatus]
 // and the Runner stays silent while the case is open.

@@ -61,6 +61,8 @@ func FuzzParse(f *testing.F) {
 func FuzzSession(f *testing.F) {
 	good, _ := flow.Session{Playbook: "p", Version: 2, Node: "n", Lang: "ar", Back: []string{"a"}, LastID: "wamid.1"}.MarshalBinary()
 	f.Add(good)
+	redo, _ := flow.Session{Playbook: "p", Node: "m", LastID: "wamid.2", Redo: &flow.Session{Playbook: "p", Node: "n", LastID: "wamid.1"}}.MarshalBinary()
+	f.Add(redo)
 	f.Add([]byte{'F', 1})
 	f.Add([]byte{'F', 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, data []byte) {

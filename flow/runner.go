@@ -48,7 +48,11 @@ type MediaResolver func(ctx context.Context, ev MediaEvent) (chat.Media, error)
 // compare-and-swap (stepping again if another writer won), then saves
 // fields, hands off and replies. If any of that fails, the session is put
 // back as it was and the error returned, so that the runtime's retry runs
-// the step again instead of losing it.
+// the step again instead of losing it. If the process stops before it can
+// put the session back, the saved session still holds where the person was
+// (Session.Redo), and the runtime's redelivery of the message is stepped
+// again from there. Effects are thus carried out at least once: a redelivery
+// may send again replies that went out before the stop.
 type Runner struct {
 	engine   *Engine
 	sessions storage.Sessions
@@ -254,6 +258,22 @@ func (r *Runner) handle(ctx context.Context, rep chat.Replier, from chat.Address
 				s = Session{}
 			}
 		}
+		if s.Redo != nil {
+			if in.ID != "" && in.ID == s.LastID {
+				// The message whose step was saved comes again: its
+				// effects may never have been carried out (the process
+				// stopped after the save). Step it again from where the
+				// person was before.
+				r.log.InfoContext(ctx, "flow: stepping a redelivered message again; its effects were not known to be done",
+					slog.String("playbook", s.Playbook))
+				s = *s.Redo
+			} else {
+				s.Redo = nil // this message's delivery means the last step was done
+			}
+		}
+		// The session as it was before this step, kept in the one saved
+		// until the step's effects are known to be done (see Session.Redo).
+		before := s
 		stepEnv := env
 		switch {
 		case force == "":
@@ -266,6 +286,10 @@ func (r *Runner) handle(ctx context.Context, rep chat.Replier, from chat.Address
 		if err != nil {
 			r.log.ErrorContext(ctx, "flow: step failed", slog.String("playbook", s.Playbook), slog.String("node", s.Node), slog.Any("err", err))
 			return fmt.Errorf("flow: step: %w", err)
+		}
+		res.Session.Redo = nil
+		if len(res.Events) > 0 {
+			res.Session.Redo = &before
 		}
 		data, err := res.Session.MarshalBinary()
 		if err != nil {

@@ -18,14 +18,33 @@ type Session struct {
 	Retries  int      // wrong answers to the current question
 	LastID   string   // id of the last message handled, to spot redeliveries
 	Ended    bool     // the conversation ended; the next message starts over
+	// Redo is where the person was before the step that handled LastID,
+	// kept while that step's effects (fields, hand-off, replies) may not
+	// have been carried out: the Runner saves a step before it carries out
+	// its effects, so a process that dies in between leaves the saved step
+	// without them. A redelivery of LastID is stepped again from Redo
+	// instead of being taken as already handled. Nil when the step had no
+	// effects; the Runner replaces it at the next message, whose delivery
+	// means the step before it was done (chat.Server hands a person's
+	// messages over one at a time, the next only once the last one is
+	// settled). It never holds a Redo of its own.
+	Redo *Session
 }
 
 // IsZero reports whether the session is new: no playbook started.
 func (s Session) IsZero() bool { return s.Playbook == "" }
 
 // sessionFormat is the version of the serialised form. Decoders accept
-// every version up to this one.
-const sessionFormat = 1
+// every version up to this one. Version 2 added Redo; a session without
+// one is still written as version 1, which earlier code reads.
+const sessionFormat = 2
+
+// The flags of an encoded session: flagRedo marks one that ends with the
+// session's Redo.
+const (
+	flagEnded = 1 << iota
+	flagRedo
+)
 
 // Limits on what a session holds, so that it stays small.
 const (
@@ -46,11 +65,18 @@ func (s Session) MarshalBinary() ([]byte, error) {
 
 // AppendBinary appends the encoded session to b.
 func (s Session) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, sessionMagic, sessionFormat)
+	if s.Redo != nil && s.Redo.Redo != nil {
+		return b, fmt.Errorf("%w: a session's Redo holds a Redo of its own", ErrBadSession)
+	}
+	format := byte(1)
 	var flags uint64
 	if s.Ended {
-		flags |= 1
+		flags |= flagEnded
 	}
+	if s.Redo != nil {
+		format, flags = 2, flags|flagRedo
+	}
+	b = append(b, sessionMagic, format)
 	b = binary.AppendUvarint(b, flags)
 	b = appendString(b, s.Playbook)
 	b = binary.AppendUvarint(b, uint64(max(s.Version, 0)))
@@ -66,6 +92,12 @@ func (s Session) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(back)))
 	for _, id := range back {
 		b = appendString(b, id)
+	}
+	if s.Redo != nil {
+		var err error
+		if b, err = s.Redo.AppendBinary(b); err != nil {
+			return b, err
+		}
 	}
 	return b, nil
 }
@@ -91,7 +123,10 @@ func (s *Session) UnmarshalBinary(data []byte) error {
 	d := decoder{b: data[2:]}
 	var out Session
 	flags := d.uvarint()
-	out.Ended = flags&1 != 0
+	if flags&^(flagEnded|flagRedo) != 0 || flags&flagRedo != 0 && data[1] < 2 {
+		d.fail()
+	}
+	out.Ended = flags&flagEnded != 0
 	out.Playbook = d.string()
 	out.Version = d.int()
 	out.Node = d.string()
@@ -105,6 +140,14 @@ func (s *Session) UnmarshalBinary(data []byte) error {
 	}
 	for i := 0; i < n && d.err == nil; i++ {
 		out.Back = append(out.Back, d.string())
+	}
+	if d.err == nil && flags&flagRedo != 0 {
+		// The rest is the Redo, whole, which may not hold one itself.
+		redo := new(Session)
+		if err := redo.UnmarshalBinary(d.b); err != nil || redo.Redo != nil {
+			d.fail()
+		}
+		out.Redo, d.b = redo, nil
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail()
