@@ -100,6 +100,8 @@ func (EndEvent) event()     {}
 // Limits bound the work of one step. Zero fields take the defaults.
 type Limits struct {
 	// Steps is the most nodes one input may pass through (default 64).
+	// Playbooks are validated against the default; NewRunner refuses a
+	// smaller limit that a run of the library's playbooks exceeds.
 	Steps int
 }
 

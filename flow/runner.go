@@ -177,6 +177,18 @@ func NewRunner(lib *Library, sessions storage.Sessions, contacts storage.Contact
 	if r.media == nil {
 		r.media = r.defaultMedia
 	}
+	if steps := r.limits.Steps; steps > 0 && steps < defaultMaxStepNodes {
+		// Playbooks were validated against the default; a smaller limit
+		// would fail every message entering a longer run.
+		for _, id := range lib.order {
+			for _, pb := range lib.byID[id] {
+				if n, from := longestRun(pb); n > steps {
+					return nil, fmt.Errorf("flow: WithLimits: steps is %d, but playbook %q version %d has a run of %d nodes without a question from %q; every message entering it would fail",
+						steps, pb.ID, pb.Version, n, from)
+				}
+			}
+		}
+	}
 	r.engine = NewEngine(lib, r.limits)
 	return r, nil
 }

@@ -593,11 +593,21 @@ func findLoop[K comparable](starts []K, next func(K) ([]K, bool)) []K {
 
 // chains reports the longest run of nodes one message can pass through
 // without reaching a question, when it is longer than the engine lets one
-// step go (defaultMaxStepNodes): such a playbook would validate and then
-// fail on every message that enters the run. loops has ruled out cycles
-// without a question.
+// step go by default (defaultMaxStepNodes): such a playbook would validate
+// and then fail on every message that enters the run. loops has ruled out
+// cycles without a question. NewRunner checks the runs again against a
+// smaller limit of its own.
 func (v *validator) chains() {
-	pb := v.pb
+	worst, from := longestRun(v.pb)
+	if worst > defaultMaxStepNodes {
+		v.add(v.pb.Node(from).Pos, fmt.Sprintf("put a question in it, or make it at most %d nodes", defaultMaxStepNodes),
+			"a run of %d nodes without a question starts at %q; one message may pass at most %d", worst, from, defaultMaxStepNodes)
+	}
+}
+
+// longestRun is the most nodes one message can pass through in pb without
+// reaching a question, and the node where that run starts.
+func longestRun(pb *Playbook) (worst int, from string) {
 	memo := map[string]int{}
 	var nodes func(id string) int // nodes visited from id until a question is sent
 	nodes = func(id string) int {
@@ -621,14 +631,10 @@ func (v *validator) chains() {
 		memo[id] = 1 + longest
 		return memo[id]
 	}
-	worst, from := 0, ""
 	for _, n := range pb.Nodes {
 		if d := nodes(n.ID); d > worst {
 			worst, from = d, n.ID
 		}
 	}
-	if worst > defaultMaxStepNodes {
-		v.add(pb.Node(from).Pos, fmt.Sprintf("put a question in it, or make it at most %d nodes", defaultMaxStepNodes),
-			"a run of %d nodes without a question starts at %q; one message may pass at most %d", worst, from, defaultMaxStepNodes)
-	}
+	return worst, from
 }
