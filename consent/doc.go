@@ -52,7 +52,9 @@
 // [Service.PlaceHold] and [Service.ReleaseHold], [Service.Object] and
 // [Service.Restrict], and [Service.OpenRequests], which lists the copies and
 // erasures people asked for with their one-month due dates
-// ([Service.ExtendRequest] adds the two months GDPR allows).
+// ([Service.ExtendRequest] adds the two months GDPR allows). A request for a
+// copy keeps the person reachable until it is answered, even one made after
+// their data was erased; nothing of theirs is forgotten while it is open.
 // [Service.SetNotices] publishes edited notices without a restart.
 //
 // [Service.Sweep] applies what time and notice changes imply: people whose

@@ -423,6 +423,9 @@ func (s *Service) dropResidue(ctx context.Context, ref storage.ContactRef) error
 	if grantedSinceErasure(h) {
 		return nil
 	}
+	if export, _ := openRights(h); export != nil {
+		return nil // staff must reach them to answer it
+	}
 	hold, err := s.holdFor(ctx, ref)
 	if err != nil || hold != nil {
 		return err

@@ -300,24 +300,11 @@ func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		var export, erase *storage.ConsentEvent
+		export, erase := openRights(h)
 		extended := map[string]time.Time{} // request event id → extended due date
 		for i := range h {
-			switch EventType(h[i].Type) {
-			case EventRequestExtended:
+			if EventType(h[i].Type) == EventRequestExtended {
 				extended[h[i].Evidence] = h[i].ReviewAt
-			case EventExportRequested:
-				if export == nil {
-					export = &h[i]
-				}
-			case EventExported:
-				export = nil
-			case EventErasureRequested:
-				if erase == nil {
-					erase = &h[i]
-				}
-			case EventErased:
-				erase = nil
 			}
 		}
 		for _, e := range []*storage.ConsentEvent{export, erase} {
@@ -336,4 +323,26 @@ func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
 	}
 	slices.SortFunc(out, func(a, b RightsRequest) int { return a.RequestedAt.Compare(b.RequestedAt) })
 	return out, nil
+}
+
+// openRights finds, in a person's history, the first request for a copy
+// not yet exported and the first request for erasure not yet done.
+func openRights(h []storage.ConsentEvent) (export, erase *storage.ConsentEvent) {
+	for i := range h {
+		switch EventType(h[i].Type) {
+		case EventExportRequested:
+			if export == nil {
+				export = &h[i]
+			}
+		case EventExported:
+			export = nil
+		case EventErasureRequested:
+			if erase == nil {
+				erase = &h[i]
+			}
+		case EventErased:
+			erase = nil
+		}
+	}
+	return export, erase
 }

@@ -425,6 +425,13 @@ func (s *Service) project(st storage.ConsentState, found bool, ref storage.Conta
 		}
 		next.Erased = true
 		next.Hold = false
+	case EventExportRequested:
+		// Answering the request is a legal obligation (GDPR Art. 12, 15):
+		// the ledger names the person again, sealed, so that staff can
+		// reach them, even after their data was erased (a person who
+		// declined and then asks what is kept). What else is kept of them
+		// goes with the rest once the request is answered (see Sweep).
+		next.Erased = false
 	case EventHoldPlaced:
 		next.Hold = true
 	case EventHoldReleased:

@@ -93,8 +93,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 }
 
 // forgettable reports whether the minimal record of a person who declined
-// or never answered may go: past retention, not held, and the person never
-// agreed to anything (a ledger that proves past consent stays as evidence).
+// or never answered may go: past retention, not held, no rights request of
+// theirs open, and the person never agreed to anything (a ledger that
+// proves past consent stays as evidence).
 // A tombstone whose contact is gone cannot show its history; it is forgotten
 // only if the core purpose is all it ever had.
 func (s *Service) forgettable(ctx context.Context, st storage.ConsentState, now time.Time) bool {
@@ -112,6 +113,9 @@ func (s *Service) forgettable(ctx context.Context, st storage.ConsentState, now 
 	h, err := s.History(ctx, st.Contact)
 	if err != nil {
 		return false
+	}
+	if export, erase := openRights(h); export != nil || erase != nil {
+		return false // a request staff have not answered yet
 	}
 	_, granted := lastGrant(h)
 	return !granted
