@@ -289,10 +289,20 @@ func (bs broadcasts) Transition(ctx context.Context, r storage.Recipient, from s
 	}
 	rec := recipientRecord(r.Broadcast, r.Seq)
 	err := s.write(ctx, func(q db) error {
-		var msgHash, msgSealed []byte
-		if r.MessageID != "" {
-			// The id is sealed under the recipient's data key; a
-			// recipient erased already keeps only the hash.
+		const update = "UPDATE recipients SET state = ?, message_hash = ?, message_sealed = ?, reason = ?, attempts = ?, updated_at = ? WHERE broadcast = ? AND seq = ? AND state = ?"
+		if r.MessageID == "" {
+			n, err := q.exec(ctx, update, string(r.State), nil, nil, r.Reason, r.Attempts, ts(upd), r.Broadcast, r.Seq, string(from))
+			if err != nil || n == 1 {
+				return err
+			}
+			return transitionConflict(ctx, q, r, from, errChanged)
+		}
+		// The id is sealed under the recipient's data key; a recipient
+		// erased already keeps only the hash. The row is written only
+		// while it still names the subject read: an erasure committed in
+		// between (on another replica) destroyed that key, and the id is
+		// then sealed again as for a recipient erased before.
+		for attempt := 0; ; attempt++ {
 			var subj, wrapped []byte
 			err := q.scanRow(ctx, "SELECT r.subject, d.wrapped"+recipientFrom+"WHERE r.broadcast = ? AND r.seq = ?", []any{r.Broadcast, r.Seq}, &subj, &wrapped)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -307,24 +317,43 @@ func (bs broadcasts) Transition(ctx context.Context, r storage.Recipient, from s
 					return err
 				}
 			}
-			msgHash, msgSealed = bs.sealMessageID(box, r.MessageID, rec)
+			msgHash, msgSealed := bs.sealMessageID(box, r.MessageID, rec)
+			n, err := q.exec(ctx, update+" AND subject IS NOT DISTINCT FROM ?",
+				string(r.State), msgHash, msgSealed, r.Reason, r.Attempts, ts(upd), r.Broadcast, r.Seq, string(from), subj)
+			if err != nil || n == 1 {
+				return err
+			}
+			if attempt > 0 {
+				return transitionConflict(ctx, q, r, from, errChanged)
+			}
+			if err := transitionConflict(ctx, q, r, from, nil); err != nil {
+				return err // gone, or moved on
+			}
 		}
-		n, err := q.exec(ctx, "UPDATE recipients SET state = ?, message_hash = ?, message_sealed = ?, reason = ?, attempts = ?, updated_at = ? WHERE broadcast = ? AND seq = ? AND state = ?",
-			string(r.State), msgHash, msgSealed, r.Reason, r.Attempts, ts(upd), r.Broadcast, r.Seq, string(from))
-		if err != nil || n == 1 {
-			return err
-		}
-		var cur string
-		err = q.scanRow(ctx, "SELECT state FROM recipients WHERE broadcast = ? AND seq = ?", []any{r.Broadcast, r.Seq}, &cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return storage.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("state is %q, not %q: %w", cur, from, storage.ErrConflict)
 	})
 	return s.fail("broadcasts transition", err)
+}
+
+// errChanged is a Transition's conflict with a recipient that is still in
+// the state it comes from but changed under it twice (erasures).
+var errChanged = fmt.Errorf("recipient changed while it was written: %w", storage.ErrConflict)
+
+// transitionConflict explains a Transition that changed no row: the
+// recipient is gone (ErrNotFound) or in another state than from
+// (ErrConflict). When it is still in from, it returns still.
+func transitionConflict(ctx context.Context, q db, r storage.Recipient, from storage.RecipientState, still error) error {
+	var cur string
+	err := q.scanRow(ctx, "SELECT state FROM recipients WHERE broadcast = ? AND seq = ?", []any{r.Broadcast, r.Seq}, &cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if cur == string(from) {
+		return still
+	}
+	return fmt.Errorf("state is %q, not %q: %w", cur, from, storage.ErrConflict)
 }
 
 func (bs broadcasts) ByMessage(ctx context.Context, messageID string) (storage.Recipient, error) {

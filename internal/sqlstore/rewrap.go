@@ -62,10 +62,16 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if _, err := q.exec(ctx, "UPDATE dek SET wrapped = ? WHERE subject = ?", w, k.subject); err != nil {
+				// Only the key as read: an erasure on another replica may
+				// have destroyed it since (and a new message made the
+				// person a new one), which this must not bring back.
+				changed, err := q.exec(ctx, "UPDATE dek SET wrapped = ? WHERE subject = ? AND wrapped = ?", w, k.subject, k.wrapped)
+				if err != nil {
 					return err
 				}
-				n++
+				if changed == 1 {
+					n++
+				}
 			}
 			if len(page) < listPage {
 				last = nil
