@@ -3,6 +3,7 @@ package chat
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/impactchat/impactchat/internal/redact"
 )
@@ -29,6 +30,8 @@ func (a Address) Validate() error {
 	switch {
 	case a.Channel == "":
 		return &FieldError{Field: "address.channel", Problem: "is empty"}
+	case strings.Contains(a.Channel, ":"):
+		return &FieldError{Field: "address.channel", Problem: "contains a colon; give a channel name such as \"whatsapp\""}
 	case a.Line == "":
 		return &FieldError{Field: "address.line", Problem: "is empty"}
 	case a.Contact == "":

@@ -133,6 +133,8 @@ func TestEventKeyAndValidate(t *testing.T) {
 		{chat.Event{Message: &chat.Message{ID: "x", From: chat.Address{Channel: "whatsapp", Line: "1"}}}, "event.message.from.contact"},
 		{chat.Event{Status: &chat.Status{MessageID: "x", To: addr, State: "bogus"}}, "event.status.state"},
 		{chat.Event{Status: &chat.Status{MessageID: "x", State: chat.StatusSent}}, "event.status.to.channel"},
+		// The store joins channel and contact with a colon to name a person.
+		{chat.Event{Message: &chat.Message{ID: "x", From: chat.Address{Channel: "whatsapp:2", Line: "1", Contact: "3"}}}, "event.message.from.channel"},
 	}
 	for _, b := range bad {
 		var fe *chat.FieldError

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 )
 
 // Sentinel errors. Backends wrap them with %w; callers use errors.Is.
@@ -64,12 +65,18 @@ func (r ContactRef) String() string {
 // PartitionOf is the inbox partition of a contact's events: the channel and
 // the identifier joined by a colon. The runtime puts every event of a contact
 // in this partition, and [Store.Erase] drops the pending items found there.
+// A valid channel holds no colon, so the join names one contact: the SQL
+// stores derive a person's keyed subject, and so their data key, from it.
 func PartitionOf(ref ContactRef) string { return ref.Channel + ":" + ref.Identifier }
 
-// Validate reports an empty channel or identifier.
+// Validate reports an empty channel or identifier, or a channel with a
+// colon (see PartitionOf).
 func (r ContactRef) Validate() error {
 	if r.Channel == "" {
 		return &FieldError{Field: "contact.channel", Problem: "is empty"}
+	}
+	if strings.Contains(r.Channel, ":") {
+		return &FieldError{Field: "contact.channel", Problem: "contains a colon; give a channel name such as \"whatsapp\""}
 	}
 	if r.Identifier == "" {
 		return &FieldError{Field: "contact.identifier", Problem: "is empty"}
