@@ -297,11 +297,31 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 				continue
 			}
 		}
-		n := min(free, s.batch)
+		// Take the slots before claiming: Accept takes free slots too, for
+		// the events it leases as it stores them (reserve), and a claim
+		// sized for slots lost meanwhile would hold events, their leases
+		// running unextended, until a worker finished; a Shutdown would
+		// wait for it too.
+		n := 0
+	take:
+		for n < min(free, s.batch) {
+			select {
+			case sem <- struct{}{}:
+				n++
+			default:
+				break take
+			}
+		}
+		if n == 0 {
+			continue
+		}
 		r.mu.Lock()
 		known := r.waiting
 		r.mu.Unlock()
 		items, err := s.claim(r.work, n)
+		for range n - len(items) {
+			<-sem // slots the claim found no events for
+		}
 		if err != nil {
 			if errors.Is(err, storage.ErrClosed) {
 				s.log.LogAttrs(ctx, slog.LevelError, "chat: store closed; stopping", slog.String("error", err.Error()))
@@ -339,8 +359,7 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 		}
 		r.mu.Unlock()
 		for _, c := range items {
-			sem <- struct{}{}
-			s.start(r, c, sem)
+			s.start(r, c, sem) // on a slot taken above
 		}
 		backlog = len(items) == n
 		if backlog {
