@@ -102,6 +102,14 @@ func (b *putBatcher) write(ctx context.Context) bool {
 	// may abort it.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
 	now := batch[len(batch)-1].now
+	if b.srv != nil {
+		// Events handed over are leased from the write, not from their
+		// Accept: status writes, or other callers' writes ahead of this
+		// one, may have taken longer than a lease since.
+		if t := b.srv.now(); t.After(now) {
+			now = t
+		}
+	}
 	var (
 		res    storage.PutResult
 		err    error
