@@ -359,7 +359,9 @@ func (s *Server) dispatch(ctx context.Context, r *runState) error {
 		}
 		r.mu.Unlock()
 		for _, c := range items {
-			s.start(r, c, sem) // on a slot taken above
+			if !s.start(r, c, sem) { // on a slot taken above
+				<-sem
+			}
 		}
 		backlog = len(items) == n
 		if backlog {
@@ -380,10 +382,22 @@ func (s *Server) claim(work context.Context, n int) ([]storage.Claimed, error) {
 	return s.inbox.Claim(ctx, s.owner, n, s.lease, s.now())
 }
 
-func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) {
+// start starts a claimed event, unless its handler still runs here: its
+// lease ended while extensions failed, and this Server claimed it again.
+// That handler then goes on under the new lease (or, if it was told its
+// lease was lost, leaves the event to be claimed again once that lease
+// ends), so that no event runs twice at once in one Server. It reports
+// whether it started one.
+func (s *Server) start(r *runState, c storage.Claimed, sem chan struct{}) bool {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, running := r.flights[c.Seq]; running {
+		s.log.LogAttrs(r.work, slog.LevelWarn, "chat: claimed an event again while handling it; the handler goes on",
+			slog.Int64("seq", c.Seq), slog.String("key", redact.MessageID(c.Key)))
+		return false
+	}
 	s.startLocked(r, c, sem, false)
-	r.mu.Unlock()
+	return true
 }
 
 // startLocked is start with r.mu held; direct marks an event leased as
