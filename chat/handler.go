@@ -17,7 +17,9 @@ type SendResult struct {
 // Sender sends one message to one person. Implementations: whatsapp.Channel
 // for WhatsApp; decorators such as consent.Guard wrap another Sender.
 //
-// Send reads the Intent from ctx to know what the message is for.
+// Send reads the Intent from ctx to know what the message is for. A Send
+// that fails after part of the message went out (a long text sent as
+// several messages) returns the result of the part sent with its error.
 type Sender interface {
 	Send(ctx context.Context, to Address, m Outgoing) (SendResult, error)
 }

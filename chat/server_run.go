@@ -754,11 +754,13 @@ func (r replier) Reply(ctx context.Context, m Outgoing) (SendResult, error) {
 		return SendResult{}, ErrNoSender
 	}
 	res, err := s.sender.Send(ctx, r.to, m)
-	if err != nil {
-		return res, err
+	if err == nil || res.MessageID != "" {
+		// A result with an error is a message sent in part (a long text
+		// in several messages, whatsapp.PartialSendError): the person
+		// has the part it names, and its statuses must find it.
+		s.recordReply(ctx, r.to, m, res)
 	}
-	s.recordReply(ctx, r.to, m, res)
-	return res, nil
+	return res, err
 }
 
 // recordReply logs a sent reply in storage.Messages. A failure is logged and
@@ -775,6 +777,10 @@ func (s *Server) recordReply(ctx context.Context, to Address, m Outgoing, res Se
 		at = s.now()
 	}
 	in := IntentFrom(ctx)
+	// The handler's context may end as the send returns (the drain
+	// deadline, a lost lease): the record is still made.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	err := s.messages.Record(ctx, storage.MessageRecord{
 		ID:        res.MessageID,
 		Contact:   storage.ContactRef{Channel: to.Channel, Identifier: to.Contact},
