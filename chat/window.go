@@ -19,7 +19,8 @@ import (
 //
 // Several replicas sharing one store see the same times. A reply sent while
 // the Server handles the person's message is answered from the handler's
-// context (that message's own time), without reading the store again. Other
+// context (that message's time, or the person's later one that the Server
+// found as it recorded it), without reading the store again. Other
 // replies read the stored time, which a store may leave up to
 // storage.TouchSlack behind the person's last message: the window then ends
 // that much early, never late.
@@ -31,9 +32,14 @@ type ContactWindow struct {
 // time if they never did (the window is closed).
 func (w ContactWindow) LastInbound(ctx context.Context, a Address) (time.Time, error) {
 	if in, ok := ctx.Value(inboundKey{}).(inbound); ok && in.channel == a.Channel && in.contact == a.Contact {
-		// A reply to the message being handled: its time is the
-		// person's latest, and the store holds it or one less than
-		// storage.TouchSlack before it, so there is no need to read it.
+		// A reply to the message being handled: the store holds its
+		// time (or one less than storage.TouchSlack before it), or a
+		// later one when an older message is handled late (a channel's
+		// retry, a requeue); Touch returned the record as it left it,
+		// so there is no need to read it again.
+		if in.c.LastInboundAt.After(in.at) {
+			return in.c.LastInboundAt, nil
+		}
 		return in.at, nil
 	}
 	if w.Contacts == nil {
