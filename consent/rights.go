@@ -262,6 +262,10 @@ type RightsRequest struct {
 	Held     bool // an erasure delayed by a hold
 }
 
+// ErrNotExtendable is returned by ExtendRequest for a request extended
+// already, or past its first month.
+var ErrNotExtendable = errors.New("the deadline cannot be extended")
+
 // ExtendRequest extends the deadline of an open rights request by two
 // months, as GDPR Art. 12(3) allows for complex or numerous requests. It must
 // be done, and the person told, within the first month; reason says why
@@ -271,9 +275,9 @@ func (s *Service) ExtendRequest(ctx context.Context, r RightsRequest, actor, rea
 	case actor == "" || reason == "":
 		return errors.New("consent: extend request: actor and reason are required")
 	case r.Extended:
-		return errors.New("consent: extend request: already extended once")
+		return fmt.Errorf("consent: extend request: already extended once: %w", ErrNotExtendable)
 	case !s.now().Before(r.RequestedAt.AddDate(0, 1, 0)):
-		return errors.New("consent: extend request: the first month has passed; an extension must be decided within it")
+		return fmt.Errorf("consent: extend request: the first month has passed; an extension must be decided within it: %w", ErrNotExtendable)
 	}
 	_, err := s.appendEvent(ctx, r.Contact, entry{
 		typ: EventRequestExtended, actor: actor, reason: reason, evidence: r.Event,

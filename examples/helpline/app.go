@@ -309,7 +309,7 @@ func newApp(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *app, 
 	con, err := console.New(console.Config{
 		Store: a.store, Queue: queueAdapter{a.queue}, Sender: guard, Line: lineID, Key: cookieKey.Sum(nil),
 		FollowUp:        console.Template{Name: a.line.FollowUp.Name, Language: a.line.FollowUp.Language},
-		InsecureCookies: cfg.simulated(), Logger: log, Now: now,
+		InsecureCookies: cfg.simulated(), Logger: log, Now: now, Rights: a.consent,
 	})
 	if err != nil {
 		return nil, err

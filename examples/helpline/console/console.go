@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
+	"github.com/impactchat/impactchat/consent"
 	"github.com/impactchat/impactchat/storage"
 )
 
@@ -59,9 +60,20 @@ type Config struct {
 	// InsecureCookies drops the Secure flag, for plain HTTP on the loopback
 	// in development only.
 	InsecureCookies bool
-	Window          time.Duration    // the channel's customer-service window; default 24h
-	Now             func() time.Time // default time.Now
-	Logger          *slog.Logger     // default discards
+	// Rights lists people's requests for a copy of their data or its
+	// erasure, and lets staff prepare copies and extend deadlines (a
+	// *consent.Service). Nil leaves the requests page out.
+	Rights Rights
+	Window time.Duration    // the channel's customer-service window; default 24h
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // default discards
+}
+
+// Rights is what the console needs of consent.Service for rights requests.
+type Rights interface {
+	OpenRequests(ctx context.Context) ([]consent.RightsRequest, error)
+	Export(ctx context.Context, ref storage.ContactRef, req consent.Request) (*consent.Export, error)
+	ExtendRequest(ctx context.Context, r consent.RightsRequest, actor, reason string) error
 }
 
 // Console is the staff console's http.Handler.
@@ -109,6 +121,8 @@ func New(cfg Config) (*Console, error) {
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"prefix":   func() string { return cfg.Prefix },
+		"rights":   func() bool { return cfg.Rights != nil },
+		"date":     func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 		"priority": priorityName,
 		"when":     func(t time.Time) string { return when(t) },
 	}).ParseFS(templateFS, "templates/*.html")
@@ -132,6 +146,11 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("POST "+p+"/t/{id}/reveal", c.auth(c.reveal))
 	c.mux.HandleFunc("POST "+p+"/t/{id}/close", c.auth(c.close))
 	c.mux.HandleFunc("POST "+p+"/t/{id}/handback", c.auth(c.handback))
+	if cfg.Rights != nil {
+		c.mux.HandleFunc("GET "+p+"/requests", c.auth(c.requests))
+		c.mux.HandleFunc("POST "+p+"/requests/{event}/export", c.auth(c.exportRequest))
+		c.mux.HandleFunc("POST "+p+"/requests/{event}/extend", c.auth(c.extendRequest))
+	}
 	return c, nil
 }
 

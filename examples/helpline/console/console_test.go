@@ -52,15 +52,21 @@ type fixture struct {
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts a console on a memory store; with, when given, changes
+// its configuration first.
+func newFixture(t *testing.T, with ...func(f *fixture, cfg *Config)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, store: memory.New(), sender: &recordingSender{}, now: t0}
 	clock := func() time.Time { return f.now }
-	c, err := New(Config{
+	cfg := Config{
 		Store: f.store, Queue: StoreQueue{Store: f.store, Now: clock}, Sender: f.sender,
 		Line: "1065", Key: []byte(strings.Repeat("k", 32)), FollowUp: Template{Name: "helpline_followup", Language: "en"},
 		InsecureCookies: true, Now: clock,
-	})
+	}
+	for _, w := range with {
+		w(f, &cfg)
+	}
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
