@@ -104,3 +104,51 @@ func TestStartLoopRefused(t *testing.T) {
 		t.Errorf("a start loop through a question: %v; want it accepted", err)
 	}
 }
+
+// The engine counts the nodes of one message on through a start node into
+// the playbook it starts. A run that is short in each playbook may be too
+// long in all: NewLibrary refuses one longer than the default limit, and
+// NewRunner a smaller limit than the longest.
+func TestRunsAcrossStartNodes(t *testing.T) {
+	starts := func(id string, says int, then string) *flow.Playbook {
+		var b strings.Builder
+		fmt.Fprintf(&b, "playbook: %s\nversion: 1\nlanguages: [en]\nnodes:\n", id)
+		for i := range says {
+			fmt.Fprintf(&b, "  - id: s%d\n    say: {en: Part %d}\n    next: s%d\n", i, i, i+1)
+		}
+		fmt.Fprintf(&b, "  - id: s%d\n%s", says, then)
+		pb, err := flow.Parse(id+".yaml", []byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pb
+	}
+	ask := "    ask: {en: \"Which?\"}\n    choices:\n      - id: x\n        title: {en: \"X\"}\n        next: bye\n  - id: bye\n    end: {en: Bye}\n"
+
+	// a: 2 says and a start; b: 3 says and a question. One message: 7 nodes.
+	lib, err := flow.NewLibrary(starts("a", 2, "    start: b\n"), starts("b", 3, ask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := flow.NewEngine(lib, flow.Limits{Steps: 6}).Step(flow.Session{}, flow.Env{Now: time.Now()}, text("hi")); !errors.Is(err, flow.ErrTooManySteps) {
+		t.Fatalf("an engine of 6 steps on a run of 7: %v; want ErrTooManySteps", err)
+	}
+	store := memory.New()
+	if _, err := flow.NewRunner(lib, store.Sessions(), nil, flow.WithLimits(flow.Limits{Steps: 6})); err == nil ||
+		!strings.Contains(err.Error(), "run of 7 nodes") {
+		t.Fatalf("NewRunner with 6 steps over a run of 7 across a start: %v; want it refused", err)
+	}
+	r, err := flow.NewRunner(lib, store.Sessions(), nil, flow.WithLimits(flow.Limits{Steps: 7}))
+	if err != nil {
+		t.Fatalf("NewRunner with 7 steps: %v", err)
+	}
+	if _, err := r.Engine().Step(flow.Session{}, flow.Env{Now: time.Now()}, text("hi")); err != nil {
+		t.Fatalf("a run that fits the limit fails: %v", err)
+	}
+
+	// Two runs of 40 that each validate, and fail together at the default.
+	_, err = flow.NewLibrary(starts("c", 39, "    start: d\n"), starts("d", 39, ask))
+	if err == nil || !strings.Contains(err.Error(), "through start nodes") {
+		t.Fatalf("a run of 81 nodes across a start: %v; want it refused", err)
+	}
+}

@@ -57,6 +57,13 @@ func NewLibrary(pbs ...*Playbook) (*Library, error) {
 	if len(all) == 0 {
 		all = append(all, l.startLoops()...)
 	}
+	if len(all) == 0 {
+		if n, pb, from := l.longestRun(); n > defaultMaxStepNodes {
+			all = append(all, Problem{Pos: pb.Node(from).Pos,
+				What: fmt.Sprintf("a run of %d nodes without a question starts at %q and goes on through start nodes into other playbooks; one message may pass at most %d", n, from, defaultMaxStepNodes),
+				Fix:  "put a question in it, or shorten it"})
+		}
+	}
 	if len(all) == 0 && len(l.order) == 0 {
 		return nil, fmt.Errorf("flow: new library: %w", Problems{{What: "no playbooks given", Fix: "load at least one playbook"}})
 	}
@@ -117,6 +124,22 @@ func (l *Library) Version(id string, version int) *Playbook {
 		}
 	}
 	return nil
+}
+
+// longestRun is the longest run of nodes one message can pass through
+// without a question, across start nodes, in any loaded version, with the
+// playbook and node where it starts. Validate measures each playbook on its
+// own; this adds the runs that go on into the playbooks start nodes start.
+func (l *Library) longestRun() (worst int, at *Playbook, from string) {
+	w := newRunWalker(l)
+	for _, id := range l.order {
+		for _, pb := range l.byID[id] {
+			if n, node := w.longest(pb); n > worst {
+				worst, at, from = n, pb, node
+			}
+		}
+	}
+	return worst, at, from
 }
 
 // startLoops finds a loop without a question that runs through start nodes,

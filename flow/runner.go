@@ -178,15 +178,11 @@ func NewRunner(lib *Library, sessions storage.Sessions, contacts storage.Contact
 		r.media = r.defaultMedia
 	}
 	if steps := r.limits.Steps; steps > 0 && steps < defaultMaxStepNodes {
-		// Playbooks were validated against the default; a smaller limit
+		// The library was checked against the default; a smaller limit
 		// would fail every message entering a longer run.
-		for _, id := range lib.order {
-			for _, pb := range lib.byID[id] {
-				if n, from := longestRun(pb); n > steps {
-					return nil, fmt.Errorf("flow: WithLimits: steps is %d, but playbook %q version %d has a run of %d nodes without a question from %q; every message entering it would fail",
-						steps, pb.ID, pb.Version, n, from)
-				}
-			}
+		if n, pb, from := lib.longestRun(); n > steps {
+			return nil, fmt.Errorf("flow: WithLimits: steps is %d, but playbook %q version %d has a run of %d nodes without a question from %q (through start nodes, if any); every message entering it would fail",
+				steps, pb.ID, pb.Version, n, from)
 		}
 	}
 	r.engine = NewEngine(lib, r.limits)

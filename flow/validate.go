@@ -595,44 +595,70 @@ func findLoop[K comparable](starts []K, next func(K) ([]K, bool)) []K {
 // without reaching a question, when it is longer than the engine lets one
 // step go by default (defaultMaxStepNodes): such a playbook would validate
 // and then fail on every message that enters the run. loops has ruled out
-// cycles without a question. NewRunner checks the runs again against a
-// smaller limit of its own.
+// cycles without a question. NewLibrary checks runs again across start
+// nodes, and NewRunner against a smaller limit of its own.
 func (v *validator) chains() {
-	worst, from := longestRun(v.pb)
+	worst, from := newRunWalker(nil).longest(v.pb)
 	if worst > defaultMaxStepNodes {
 		v.add(v.pb.Node(from).Pos, fmt.Sprintf("put a question in it, or make it at most %d nodes", defaultMaxStepNodes),
 			"a run of %d nodes without a question starts at %q; one message may pass at most %d", worst, from, defaultMaxStepNodes)
 	}
 }
 
-// longestRun is the most nodes one message can pass through in pb without
-// reaching a question, and the node where that run starts.
-func longestRun(pb *Playbook) (worst int, from string) {
-	memo := map[string]int{}
-	var nodes func(id string) int // nodes visited from id until a question is sent
-	nodes = func(id string) int {
-		if d, ok := memo[id]; ok {
-			return d
-		}
-		memo[id] = 1 // a guard: a cycle here passes through a question
-		n := pb.Node(id)
-		if n == nil {
-			memo[id] = 0
-			return 0
-		}
-		longest := 0
-		for _, to := range n.links() {
-			if t := pb.Node(to); t != nil && t.Kind == KindAsk {
-				longest = max(longest, 1)
-				continue
-			}
-			longest = max(longest, nodes(to))
-		}
-		memo[id] = 1 + longest
-		return memo[id]
+// runWalker measures runs of nodes one message passes through without
+// reaching a question, counted as the engine counts them (the question
+// that ends a run is one of its nodes). With a library, a run goes on
+// through a start node into the latest version of the playbook it starts,
+// as the engine's does; without one, a start node ends it. Loops without a
+// question must have been ruled out.
+type runWalker struct {
+	lib  *Library
+	memo map[runKey]int
+}
+
+type runKey struct {
+	pb   *Playbook
+	node string
+}
+
+func newRunWalker(lib *Library) *runWalker {
+	return &runWalker{lib: lib, memo: map[runKey]int{}}
+}
+
+// from is the most nodes a run that enters k's node passes through.
+func (w *runWalker) from(k runKey) int {
+	if d, ok := w.memo[k]; ok {
+		return d
 	}
+	w.memo[k] = 1 // a guard: a cycle here passes through a question
+	n := k.pb.Node(k.node)
+	if n == nil {
+		w.memo[k] = 0
+		return 0
+	}
+	next := func(pb *Playbook, id string) int {
+		if t := pb.Node(id); t != nil && t.Kind == KindAsk {
+			return 1
+		}
+		return w.from(runKey{pb, id})
+	}
+	longest := 0
+	for _, to := range n.links() {
+		longest = max(longest, next(k.pb, to))
+	}
+	if n.Kind == KindStart && w.lib != nil {
+		if t := w.lib.Get(n.Playbook); t != nil {
+			longest = max(longest, next(t, t.Start))
+		}
+	}
+	w.memo[k] = 1 + longest
+	return w.memo[k]
+}
+
+// longest is the longest run that starts in pb, and the node it starts at.
+func (w *runWalker) longest(pb *Playbook) (worst int, from string) {
 	for _, n := range pb.Nodes {
-		if d := nodes(n.ID); d > worst {
+		if d := w.from(runKey{pb, n.ID}); d > worst {
 			worst, from = d, n.ID
 		}
 	}
