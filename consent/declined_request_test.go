@@ -80,3 +80,82 @@ func TestDeclinedPersonsRequestForACopyReachesStaff(t *testing.T) {
 		})
 	}
 }
+
+// A person who agreed, then had everything erased (DELETE), later asks for a
+// copy (MY DATA). The request names them on the ledger again so that staff
+// can reach them; once staff answer it, the ledger names nobody again. (It
+// kept the number for good: Sweep does not look at erased people.)
+func TestErasedPersonsAnsweredCopyRequestLeavesNoName(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	who := addr("4915123456789")
+	ref := refOf(who)
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceAccept)
+	e.written(t, who, "DELETE")
+	if st, found, err := e.svc.State(ctx, ref); err != nil || !found || !st.Erased {
+		t.Fatalf("not erased: %+v %v %v", st, found, err)
+	}
+
+	e.clock.Advance(time.Hour)
+	e.written(t, who, "MY DATA")
+	if _, err := e.svc.Export(ctx, ref, consent.Request{Actor: consent.StaffActor("dpo")}); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, err := e.svc.OpenRequests(ctx); err != nil || len(reqs) != 0 {
+		t.Fatalf("open requests after the answer: %+v %v", reqs, err)
+	}
+	e.clock.Advance(365 * 24 * time.Hour)
+	if _, err := e.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for st, err := range e.store.Consent().List(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Contact.Identifier != "" || !st.Erased {
+			t.Errorf("after their copy request was answered, the erased person's ledger names them: erased=%v identifier=%q core=%q",
+				st.Erased, st.Contact.Identifier, st.Purposes["core"].State)
+		}
+	}
+}
+
+// A person declines, asks for a copy (MY DATA), then asks for erasure
+// (DELETE) before staff answer. The erasure ends the request for a copy:
+// nothing is left to copy, nobody is named to send it to. Had it stayed
+// open, it would have kept a later decline from dropping what the runtime
+// kept (their contact record), and Sweep forgets a nameless ledger without
+// dropping it: the record would stay for good.
+func TestErasureEndsARequestForACopy(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	who := addr("4915123456789")
+	ref := refOf(who)
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceDecline)
+	e.clock.Advance(time.Hour)
+	e.written(t, who, "MY DATA")
+	e.clock.Advance(time.Hour)
+	e.written(t, who, "DELETE")
+	if st, found, err := e.svc.State(ctx, ref); err != nil || !found || !st.Erased {
+		t.Fatalf("not erased: %+v %v %v", st, found, err)
+	}
+	if reqs, err := e.svc.OpenRequests(ctx); err != nil || len(reqs) != 0 {
+		t.Fatalf("open requests after the erasure: %+v %v (none can be answered: nobody is named)", reqs, err)
+	}
+
+	// Weeks later they write again and decline again.
+	e.clock.Advance(30 * 24 * time.Hour)
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceDecline)
+	if _, err := e.store.Contacts().Get(ctx, ref); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("after declining again, the contact record the runtime kept is still there: %v", err)
+	}
+	e.clock.Advance(365 * 24 * time.Hour)
+	if _, err := e.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Contacts().Get(ctx, ref); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a year later, after Sweep, the declined person's contact record is still kept: %v", err)
+	}
+}

@@ -54,7 +54,9 @@
 // erasures people asked for with their one-month due dates
 // ([Service.ExtendRequest] adds the two months GDPR allows). A request for a
 // copy keeps the person reachable until it is answered, even one made after
-// their data was erased; nothing of theirs is forgotten while it is open.
+// their data was erased; nothing of theirs is forgotten while it is open,
+// and once it is answered a person who has not agreed since is left as
+// before, on a ledger that names nobody. An erasure ends it.
 // [Service.SetNotices] publishes edited notices without a restart.
 //
 // [Service.Sweep] applies what time and notice changes imply: people whose

@@ -119,7 +119,10 @@ func (s *Service) requestExport(ctx context.Context, ref storage.ContactRef, req
 }
 
 // Export gathers everything held about the person and records that it was
-// exported. The caller decides how to deliver it.
+// exported. The caller decides how to deliver it. For a person who has not
+// agreed since their data was erased, or never agreed, Export then drops
+// what is kept of them, as a decline does: the copy names their number for
+// the delivery, the store no longer does.
 func (s *Service) Export(ctx context.Context, ref storage.ContactRef, req Request) (*Export, error) {
 	if err := ref.Validate(); err != nil {
 		return nil, fmt.Errorf("consent: export: %w", err)
@@ -196,6 +199,17 @@ func (s *Service) Export(ctx context.Context, ref storage.ContactRef, req Reques
 	})
 	if _, err := s.appendEvent(ctx, ref, entry{typ: EventExported, actor: req.actor(), method: req.method(), lang: n.Language}); err != nil {
 		return nil, err
+	}
+	// A person who has not agreed since their data was erased (or who
+	// never agreed) was named again only so that this request could be
+	// answered: with the copy made, the ledger names nobody again, and
+	// what the runtime kept of them goes (see dropResidue).
+	if h, err := s.History(ctx, ref); err != nil {
+		return nil, err
+	} else if !grantedSinceErasure(h) {
+		if err := s.dropResidue(ctx, ref); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }

@@ -330,7 +330,8 @@ func (s *Service) OpenRequests(ctx context.Context) ([]RightsRequest, error) {
 }
 
 // openRights finds, in a person's history, the first request for a copy
-// not yet exported and the first request for erasure not yet done.
+// not yet exported and the first request for erasure not yet done (an
+// erasure ends both).
 func openRights(h []storage.ConsentEvent) (export, erase *storage.ConsentEvent) {
 	for i := range h {
 		switch EventType(h[i].Type) {
@@ -345,7 +346,10 @@ func openRights(h []storage.ConsentEvent) (export, erase *storage.ConsentEvent) 
 				erase = &h[i]
 			}
 		case EventErased:
-			erase = nil
+			// The erasure answers a request for erasure, and ends a
+			// request for a copy: nothing is left to copy, and nobody to
+			// send it to.
+			export, erase = nil, nil
 		}
 	}
 	return export, erase

@@ -430,7 +430,7 @@ func (s *Service) project(st storage.ConsentState, found bool, ref storage.Conta
 		// the ledger names the person again, sealed, so that staff can
 		// reach them, even after their data was erased (a person who
 		// declined and then asks what is kept). What else is kept of them
-		// goes with the rest once the request is answered (see Sweep).
+		// goes once the request is answered (see Export).
 		next.Erased = false
 	case EventHoldPlaced:
 		next.Hold = true
