@@ -36,7 +36,9 @@ func (s Session) IsZero() bool { return s.Playbook == "" }
 
 // sessionFormat is the version of the serialised form. Decoders accept
 // every version up to this one. Version 2 added Redo; a session without
-// one is still written as version 1, which earlier code reads.
+// one is still written as version 1, which earlier code reads. Code from
+// before version 2 (a rollback, or an older replica during a deploy) does
+// not read a session with a Redo: it logs it and starts that person over.
 const sessionFormat = 2
 
 // The flags of an encoded session: flagRedo marks one that ends with the
