@@ -433,6 +433,9 @@ func (a *app) run(ctx context.Context, stdin io.Reader) error {
 	go func() { runDone <- a.server.Run(ctx) }()
 	go a.background(ctx)
 
+	if a.line.Name != "" {
+		fmt.Fprintf(a.out, "%s is open.\n", a.line.Name)
+	}
 	if a.cfg.simulated() {
 		fmt.Fprintf(a.out, "No WhatsApp credentials are set: running against the built-in simulator of the WhatsApp Graph API.\n")
 	}

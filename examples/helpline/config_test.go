@@ -10,13 +10,17 @@ func TestParseConfigCredentials(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := parseConfig(nil, env(nil), io.Discard)
-	if err != nil || !c.simulated() || c.addr != ":8080" || c.db != "helpline.db" {
+	// The simulator serves the console over plain HTTP: on the loopback.
+	if err != nil || !c.simulated() || c.addr != "127.0.0.1:8080" || c.db != "helpline.db" {
 		t.Fatalf("defaults: %+v, %v", c, err)
 	}
 	all := map[string]string{"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_API_URL": "http://127.0.0.1:9"}
 	c, err = parseConfig([]string{"-addr", ":9090", "-db", "postgres://x"}, env(all), io.Discard)
 	if err != nil || c.simulated() || c.apiURL != "http://127.0.0.1:9" || c.addr != ":9090" {
 		t.Fatalf("real line: %+v, %v", c, err)
+	}
+	if c, err = parseConfig(nil, env(all), io.Discard); err != nil || c.addr != ":8080" {
+		t.Fatalf("a real line listens on every interface, behind its TLS proxy: %+v, %v", c, err)
 	}
 	_, err = parseConfig(nil, env(map[string]string{"WHATSAPP_TOKEN": "EAAG-token-value", "WHATSAPP_APP_SECRET": "app-secret-value"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN missing") {

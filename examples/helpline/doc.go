@@ -17,7 +17,8 @@
 //
 // Flags:
 //
-//	-addr ADDR      listen address (default :8080)
+//	-addr ADDR      listen address (default 127.0.0.1:8080 with the
+//	                simulator, :8080 with WhatsApp credentials)
 //	-db PATH|URL    a SQLite file (default helpline.db), a postgres:// URL, or
 //	                memory: to keep nothing (for trying the line only)
 //	-keyfile PATH   the keyring file (default: the database path + ".key");

@@ -19,7 +19,8 @@ var defaultLine []byte
 
 // lineConfig is line.yaml.
 type lineConfig struct {
-	Name            string     `yaml:"name"`
+	file            string     // the file it was read from, for errors
+	Name            string     `yaml:"name"` // how the line names itself to its operators
 	DefaultLanguage string     `yaml:"default_language"`
 	Controller      controller `yaml:"controller"`
 	Playbooks       []string   `yaml:"playbooks"`
@@ -62,8 +63,8 @@ var weekdays = map[string]time.Weekday{
 	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
 }
 
-// parseLine reads and checks line.yaml; errors name the file, the line and
-// the field.
+// parseLine reads and checks line.yaml; errors name the file and the field
+// (and the line, for what the YAML decoder finds).
 func parseLine(name string, data []byte) (*lineConfig, error) {
 	if len(data) > maxLineFile {
 		return nil, fmt.Errorf("%s: %d bytes; at most %d are allowed", name, len(data), maxLineFile)
@@ -74,6 +75,7 @@ func parseLine(name string, data []byte) (*lineConfig, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	c.file = name
 	bad := func(field, problem string) error { return fmt.Errorf("%s: %s %s", name, field, problem) }
 	if c.DefaultLanguage == "" {
 		return nil, bad("default_language", "is empty")
@@ -115,7 +117,7 @@ func (c *lineConfig) schedule() (triage.Schedule, error) {
 	}
 	bh, err := triage.NewBusinessHours(loc, days, c.Hours.Open, c.Hours.Close, c.Hours.Holidays...)
 	if err != nil {
-		return nil, fmt.Errorf("line.yaml: hours: %w", err)
+		return nil, fmt.Errorf("%s: hours: %w", c.file, err)
 	}
 	return bh, nil
 }

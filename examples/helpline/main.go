@@ -67,8 +67,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flag.NewFlagSet("helpline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
-	fs.StringVar(&c.db, "db", "helpline.db", "a SQLite file path or a postgres:// URL")
+	fs.StringVar(&c.addr, "addr", "", "listen address (default 127.0.0.1:8080 with the simulator, where the console's cookies are not Secure; :8080 with WhatsApp credentials)")
+	fs.StringVar(&c.db, "db", "helpline.db", "a SQLite file path, a postgres:// URL, or memory: to keep nothing")
 	fs.StringVar(&c.keyFile, "keyfile", "", "keyring file (default: the database path + \".key\")")
 	fs.StringVar(&c.content, "content", "", "folder with line.yaml, playbooks, notices and lexicons")
 	fs.BoolVar(&c.phone, "phone", true, "in simulator mode, use the terminal as a community member's phone")
@@ -97,6 +97,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if len(set) > 0 && len(missing) > 0 {
 		return c, fmt.Errorf("%s set but %s missing: set all four to serve a real number, or none to use the simulator",
 			strings.Join(set, ", "), strings.Join(missing, ", "))
+	}
+	if c.addr == "" {
+		// The simulator serves the console over plain HTTP: only to
+		// this machine. A real line sits behind a TLS proxy.
+		c.addr = ":8080"
+		if c.simulated() {
+			c.addr = "127.0.0.1:8080"
+		}
 	}
 	c.apiURL = strings.TrimSpace(getenv("WHATSAPP_API_URL"))
 	c.getenv = getenv

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/impactchat/impactchat/storage"
 	"github.com/impactchat/impactchat/whatsapp/whatsapptest"
@@ -35,7 +37,9 @@ type phone struct {
 }
 
 const phoneHelp = `Type a message and press Enter. Answer buttons with their number.
-  /lang CODE   write as a person whose language is CODE (en, ar, es...)
+  /lang CODE   the language the line knows you by (en, ar, es...), as if it
+               had asked; the privacy notice comes in the language you
+               write in, or the one you name (ESPAÑOL, العربية...)
   /voice       send a voice note
   /new         become a new person
   /help        show this again
@@ -182,8 +186,37 @@ func (p *phone) handle(ctx context.Context, line string) (quit bool) {
 	p.mu.Unlock()
 	if _, err := p.sim.DeliverMessage(ctx, p.webhookURL, p.secret, in); err != nil {
 		p.printf("(the line did not accept the message: %v; Meta would retry it)\n", err)
+		return false
+	}
+	p.mu.Lock()
+	pending, number := p.lang, p.number
+	p.mu.Unlock()
+	if pending != "" {
+		go p.languageOnceKnown(ctx, number, pending)
 	}
 	return false
+}
+
+// languageOnceKnown sets a language chosen before the person first wrote,
+// once the line has recorded them (it does so as it handles the message).
+func (p *phone) languageOnceKnown(ctx context.Context, number, lang string) {
+	ref := storage.ContactRef{Channel: "whatsapp", Identifier: number}
+	for range 100 {
+		if _, err := p.store.Contacts().Get(ctx, ref); err == nil {
+			p.mu.Lock()
+			same := p.number == number && p.lang == lang
+			p.mu.Unlock()
+			if same {
+				p.setLanguage(ctx, lang)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // setLanguage records the language a person chose, as the line would after
@@ -197,15 +230,25 @@ func (p *phone) setLanguage(ctx context.Context, lang string) {
 	p.lang = lang
 	ref := storage.ContactRef{Channel: "whatsapp", Identifier: p.number}
 	p.mu.Unlock()
-	c, err := p.store.Contacts().Get(ctx, ref)
-	if err != nil {
-		p.printf("Your language will be %s once you have written to the line.\n", lang)
+	for attempt := 1; ; attempt++ {
+		c, err := p.store.Contacts().Get(ctx, ref)
+		if err != nil {
+			p.printf("Your language will be %s once you have written to the line.\n", lang)
+			return
+		}
+		p.mu.Lock()
+		p.lang = ""
+		p.mu.Unlock()
+		c.Language = lang
+		_, err = p.store.Contacts().Update(ctx, c, c.UpdatedAt)
+		if errors.Is(err, storage.ErrConflict) && attempt < 5 {
+			continue // the line changed the record meanwhile
+		}
+		if err != nil {
+			p.printf("Could not change the language: %v\n", err)
+			return
+		}
+		p.printf("Your language is now %s.\n", lang)
 		return
 	}
-	c.Language = lang
-	if _, err := p.store.Contacts().Update(ctx, c, c.UpdatedAt); err != nil {
-		p.printf("Could not change the language: %v\n", err)
-		return
-	}
-	p.printf("Your language is now %s.\n", lang)
 }
