@@ -3,7 +3,7 @@
 //
 // A line composes it around the consent gate:
 //
-//	h := chat.Chain(router, screen.Middleware, gate.Middleware)
+//	h := chat.Chain(router, screen.Middleware, consentService.Gate)
 //
 // Its parts:
 //

@@ -47,7 +47,9 @@ func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 // RetryPolicy says which failed calls are tried again and how long to wait.
 // Only errors for which Retryable is true are retried: rate limits
 // (130429, 131056, 4, 80007), temporary outages (2, 131000, 131016, 131057,
-// 133004, HTTP 5xx), and connections that failed before the request was sent.
+// 133004, and an HTTP 5xx whose body is not a Graph error), and connections
+// that failed before the request was sent. A 5xx with a Graph error is
+// judged by its code (1, "possible server error", is not retried).
 //
 // A send (POST /messages) that failed after the request may have been
 // written (a timeout, a reset connection) is ambiguous: Meta may have

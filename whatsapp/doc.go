@@ -79,7 +79,7 @@
 //	ErrAuth             0, 190
 //	ErrPermission       3, 10, 200-299, 131005
 //	ErrInvalidRequest   100, 131008, 131009, 131021, 135000
-//	ErrUnavailable      1, 2, 131000, 131016, 131057, 133004, HTTP 5xx
+//	ErrUnavailable      1, 2, 131000, 131016, 131057, 133004; HTTP 5xx without a Graph error
 //	ErrMedia            131014, 131052, 131053
 //	ErrOptedOut         131050
 //	ErrQuality          131048, 131049, 130472

@@ -38,8 +38,9 @@ var (
 	// ErrInvalidRequest: 100, 131008, 131009, 131021, 135000, the request is
 	// malformed or names an unknown object.
 	ErrInvalidRequest = errors.New("whatsapp: invalid request")
-	// ErrUnavailable: 1, 2, 131000, 131016, 131057, 133004 and HTTP 5xx,
-	// the service is temporarily unavailable.
+	// ErrUnavailable: 1, 2, 131000, 131016, 131057, 133004, and an HTTP
+	// 5xx whose body is not a Graph error: the service is temporarily
+	// unavailable.
 	ErrUnavailable = errors.New("whatsapp: service temporarily unavailable")
 	// ErrMedia: 131052, 131053, 131014, a media file could not be fetched or
 	// uploaded.

@@ -98,6 +98,9 @@ func parse(args []string, stderr io.Writer, getenv func(string) string) (config,
 	if c.throughput < 1 || c.throughput > 10_000 {
 		return c, fmt.Errorf("-throughput %d: want 1 to 10000 messages per second", c.throughput)
 	}
+	if c.tier < 0 {
+		return c, fmt.Errorf("-tier %d: want the number's daily limit (250, 2000, 10000, 100000...) or 0 for none", c.tier)
+	}
 	if c.demo < 0 || c.demo > 1_000_000 {
 		return c, fmt.Errorf("-demo %d: want 0 to 1000000 contacts", c.demo)
 	}
