@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -310,6 +311,9 @@ func Rotate(path string) (uint32, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("keyring: %w", err)
+	}
+	if r.current == math.MaxUint32 {
+		return 0, fmt.Errorf("keyring: rotate: the newest master key has the last version (%d); a key file can hold no later one", r.current)
 	}
 	next := r.current + 1
 	text := string(data)

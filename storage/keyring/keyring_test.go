@@ -173,3 +173,24 @@ func TestFromEnv(t *testing.T) {
 		t.Fatalf("file-format variable: %v", err)
 	}
 }
+
+// A key file whose newest master key has the last version cannot rotate:
+// the next version would wrap to 0, which no key file may hold, and the
+// file would no longer load.
+func TestRotateRefusesPastTheLastVersion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "keys")
+	text := header + line("index", seal.NewKey()) + line("master 4294967295", seal.NewKey())
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FromFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Rotate(path); err == nil || !strings.Contains(err.Error(), "last version") {
+		t.Fatalf("Rotate = %d, %v; want it refused", v, err)
+	}
+	if _, err := FromFile(path); err != nil {
+		t.Fatalf("the key file no longer loads: %v", err)
+	}
+}
