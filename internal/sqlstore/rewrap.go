@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/impactchat/impactchat/storage"
 )
 
 // versioned is implemented by keyrings that say which master key wrapped a
@@ -14,22 +17,27 @@ type versioned interface {
 
 // Rewrap wraps every data key not yet under the keyring's current master
 // key again with it, after a master key rotation, and reports how many it
-// changed. Once it returns, older master keys can be retired. With a
-// keyring that does not report versions, every key is rewrapped.
+// changed. Once it returns nil, older master keys can be retired. With a
+// keyring that does not report versions, every key is rewrapped. A data
+// key that no master key of the keyring unwraps (storage.ErrCorrupt) is
+// left as it is and the rest go on: its data was unreadable already, and
+// one such key must not keep the others under a master key due to retire.
+// Rewrap then returns an error matching storage.ErrCorrupt that counts
+// them.
 func (s *Store) Rewrap(ctx context.Context) (int, error) {
 	if err := s.open(ctx); err != nil {
 		return 0, fmt.Errorf("rewrap: %w", err)
 	}
 	vk, _ := s.keyring.(versioned)
-	total := 0
+	total, unreadable := 0, 0
 	after := []byte{}
 	for {
 		var (
-			n    int
-			last []byte
+			n, bad int
+			last   []byte
 		)
 		err := s.write(ctx, func(q db) error {
-			n, last = 0, nil
+			n, bad, last = 0, 0, nil
 			rows, err := q.query(ctx, "SELECT subject, wrapped FROM dek WHERE subject > ? ORDER BY subject LIMIT ?", after, listPage)
 			if err != nil {
 				return err
@@ -55,6 +63,10 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 					}
 				}
 				dek, err := s.keyring.UnwrapKey(ctx, k.subject, k.wrapped)
+				if errors.Is(err, storage.ErrCorrupt) {
+					bad++
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -82,7 +94,11 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 			return total, s.fail("rewrap", err)
 		}
 		total += n
+		unreadable += bad
 		if last == nil {
+			if unreadable > 0 {
+				return total, fmt.Errorf("rewrap: %d data keys unwrap with no master key of the keyring and were left as they are; the data sealed under them cannot be read: %w", unreadable, storage.ErrCorrupt)
+			}
 			return total, nil
 		}
 		after = last

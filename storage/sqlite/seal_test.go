@@ -322,3 +322,56 @@ func TestRecordSealsUnderTheKeyTheDatabaseHolds(t *testing.T) {
 		t.Errorf("body %q", m.Body)
 	}
 }
+
+// A data key that no master key unwraps (its data was unreadable already)
+// does not stop the rotation of the others: Rewrap leaves it, rewraps the
+// rest, and says how many it left, as ErrCorrupt.
+func TestRewrapGoesPastAnUnreadableKey(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	k1, err := keyring.FromFile(keys, keyring.Create())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "line.db")
+	st, err := sqlite.Open(ctx, path, sqlite.WithKeyring(k1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, id := range []string{"4915100000001", "4915100000002", "4915100000003"} {
+		if _, err := st.Contacts().Touch(ctx, storage.ContactRef{Channel: "whatsapp", Identifier: id}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, "UPDATE dek SET wrapped = ? WHERE subject = (SELECT min(subject) FROM dek)", []byte("not a wrapped key at all, but long enough")); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if _, err := keyring.Rotate(keys); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := keyring.FromFile(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = sqlite.Open(ctx, path, sqlite.WithKeyring(k2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := st.Rewrap(ctx)
+	if n != 2 || !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), "1 data keys") {
+		t.Fatalf("Rewrap = %d, %v; want the 2 readable keys rewrapped and the other counted", n, err)
+	}
+	if n, err := st.Rewrap(ctx); n != 0 || !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("second Rewrap = %d, %v; want nothing left but the unreadable key", n, err)
+	}
+}
