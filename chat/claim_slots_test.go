@@ -3,55 +3,14 @@ package chat_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
-	"github.com/impactchat/impactchat/storage"
 	"github.com/impactchat/impactchat/storage/memory"
 )
-
-// claimHookStore wraps a store so that the first Claim of its inbox waits
-// (before reaching the store) until the test lets it go: it widens the
-// window in which an Accept runs while the dispatcher's claim is with the
-// store, which under load is the normal case.
-type claimHookStore struct {
-	storage.Store
-	once     sync.Once
-	claiming chan struct{} // closed when the first claim starts
-	proceed  chan struct{} // closed by the test to let it go on
-	claims   atomic.Int64
-}
-
-func (s *claimHookStore) Inbox() storage.Inbox {
-	in := s.Store.Inbox()
-	return claimHookInbox{Inbox: in, pc: in.(storage.PutClaimer), s: s}
-}
-
-type claimHookInbox struct {
-	storage.Inbox
-	pc storage.PutClaimer
-	s  *claimHookStore
-}
-
-func (i claimHookInbox) Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]storage.Claimed, error) {
-	first := false
-	i.s.once.Do(func() { first = true })
-	if first {
-		close(i.s.claiming)
-		<-i.s.proceed
-	}
-	cs, err := i.Inbox.Claim(ctx, owner, max, lease, now)
-	i.s.claims.Add(int64(len(cs)))
-	return cs, err
-}
-
-func (i claimHookInbox) PutClaim(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
-	return i.pc.PutClaim(ctx, items, now, owner, max, lease)
-}
 
 // An Accept that hands an event to the idle worker while the dispatcher's
 // claim for that worker is with the store must not leave the dispatcher
@@ -60,7 +19,8 @@ func (i claimHookInbox) PutClaim(ctx context.Context, items []storage.InboxItem,
 // Shutdown returns at its deadline once the handler honours cancellation.
 func TestShutdownReturnsWhenAcceptRacesAClaim(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := &claimHookStore{Store: memory.New(), claiming: make(chan struct{}), proceed: make(chan struct{})}
+		hold := newClaimHold() // widens the window in which an Accept runs while the claim is with the store
+		st := &countingStore{Store: memory.New(), holdFirstClaim: hold}
 		release := make(chan struct{})
 		h := chat.HandlerFunc(func(ctx context.Context, _ chat.Replier, m *chat.Message) error {
 			select {
@@ -81,12 +41,12 @@ func TestShutdownReturnsWhenAcceptRacesAClaim(t *testing.T) {
 		}
 		runErr := make(chan error, 1)
 		go func() { runErr <- srv.Run(context.Background()) }()
-		<-st.claiming // the dispatcher computed one free worker and claims for it
+		<-hold.claiming // the dispatcher computed one free worker and claims for it
 		// A webhook delivery for another person arrives meanwhile.
 		if err := srv.Accept(t.Context(), []chat.Event{textEvent(contactN(2), "wamid.b", "b", now)}); err != nil {
 			t.Fatal(err)
 		}
-		close(st.proceed)
+		close(hold.proceed)
 		synctest.Wait()
 
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -99,7 +59,7 @@ func TestShutdownReturnsWhenAcceptRacesAClaim(t *testing.T) {
 				t.Errorf("Shutdown = %v, want the deadline", err)
 			}
 		case <-time.After(time.Hour):
-			t.Errorf("Shutdown with a 2s deadline has not returned after an hour: the dispatcher is blocked on a worker slot holding %d claimed event(s)", st.claims.Load())
+			t.Errorf("Shutdown with a 2s deadline has not returned after an hour: the dispatcher is blocked on a worker slot holding %d claimed event(s)", st.claimed.Load())
 			close(release)
 			<-shut
 		}
@@ -113,7 +73,8 @@ func TestShutdownReturnsWhenAcceptRacesAClaim(t *testing.T) {
 // the first again. No process dies here: the event is handled once.
 func TestClaimRacingAcceptHandlesTheEventOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := &claimHookStore{Store: memory.New(), claiming: make(chan struct{}), proceed: make(chan struct{})}
+		hold := newClaimHold() // widens the window in which an Accept runs while the claim is with the store
+		st := &countingStore{Store: memory.New(), holdFirstClaim: hold}
 		var handledA atomic.Int64
 		h := chat.HandlerFunc(func(ctx context.Context, _ chat.Replier, m *chat.Message) error {
 			switch m.ID {
@@ -134,11 +95,11 @@ func TestClaimRacingAcceptHandlesTheEventOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		stopA := runServer(t, a)
-		<-st.claiming
+		<-hold.claiming
 		if err := a.Accept(t.Context(), []chat.Event{textEvent(contactN(2), "wamid.b", "b", now)}); err != nil {
 			t.Fatal(err)
 		}
-		close(st.proceed)
+		close(hold.proceed)
 		synctest.Wait()
 		// A second replica of the line.
 		b, err := chat.NewServer(st.Store, h, append(opts, chat.WithOwner("b"))...)

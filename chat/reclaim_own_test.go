@@ -8,38 +8,8 @@ import (
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
-	"github.com/impactchat/impactchat/storage"
 	"github.com/impactchat/impactchat/storage/memory"
 )
-
-// extendFailStore's inbox fails Extend while failExtend is set (a short
-// store hiccup); everything else works.
-type extendFailStore struct {
-	storage.Store
-	failExtend atomic.Bool
-}
-
-func (s *extendFailStore) Inbox() storage.Inbox {
-	in := s.Store.Inbox()
-	return extendFailInbox{Inbox: in, pc: in.(storage.PutClaimer), s: s}
-}
-
-type extendFailInbox struct {
-	storage.Inbox
-	pc storage.PutClaimer
-	s  *extendFailStore
-}
-
-func (i extendFailInbox) Extend(ctx context.Context, owner string, seq int64, lease time.Duration, now time.Time) error {
-	if i.s.failExtend.Load() {
-		return errInjected
-	}
-	return i.Inbox.Extend(ctx, owner, seq, lease, now)
-}
-
-func (i extendFailInbox) PutClaim(ctx context.Context, items []storage.InboxItem, now time.Time, owner string, max int, lease time.Duration) (storage.PutResult, []storage.Claimed, error) {
-	return i.pc.PutClaim(ctx, items, now, owner, max, lease)
-}
 
 // When Extend fails for a while (a store hiccup) and the lease runs out,
 // the Server's own dispatcher claims the event again. It knows the event is
@@ -49,7 +19,7 @@ func (i extendFailInbox) PutClaim(ctx context.Context, items []storage.InboxItem
 // first goes on under the new lease and settles the event, once.
 func TestServerDoesNotStartAnEventItIsStillHandling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := &extendFailStore{Store: memory.New()}
+		st := &countingStore{Store: memory.New()}
 		var calls, running, overlaps atomic.Int64
 		h := chat.HandlerFunc(func(ctx context.Context, _ chat.Replier, m *chat.Message) error {
 			calls.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -15,10 +16,26 @@ import (
 )
 
 // countingStore counts the events its inbox leases: by a claim, or as a
-// put stores them (storage.PutClaimer).
+// put stores them (storage.PutClaimer). A test may also hold its first
+// claim before it reaches the store (holdFirstClaim), or fail extensions
+// of leases for a while (failExtend).
 type countingStore struct {
 	storage.Store
 	claimed, leasedAtPut atomic.Int64
+
+	holdOnce       sync.Once
+	holdFirstClaim *claimHold // nil: claims go straight on
+	failExtend     atomic.Bool
+}
+
+// claimHold holds a store's first claim: claiming is closed when it
+// starts, and it goes on once the test closes proceed.
+type claimHold struct {
+	claiming, proceed chan struct{}
+}
+
+func newClaimHold() *claimHold {
+	return &claimHold{claiming: make(chan struct{}), proceed: make(chan struct{})}
 }
 
 func (s *countingStore) Inbox() storage.Inbox {
@@ -33,6 +50,12 @@ type countingInbox struct {
 }
 
 func (i countingInbox) Claim(ctx context.Context, owner string, max int, lease time.Duration, now time.Time) ([]storage.Claimed, error) {
+	if h := i.s.holdFirstClaim; h != nil {
+		i.s.holdOnce.Do(func() {
+			close(h.claiming)
+			<-h.proceed
+		})
+	}
 	cs, err := i.Inbox.Claim(ctx, owner, max, lease, now)
 	i.s.claimed.Add(int64(len(cs)))
 	return cs, err
@@ -42,6 +65,13 @@ func (i countingInbox) PutClaim(ctx context.Context, items []storage.InboxItem, 
 	res, cs, err := i.pc.PutClaim(ctx, items, now, owner, max, lease)
 	i.s.leasedAtPut.Add(int64(len(cs)))
 	return res, cs, err
+}
+
+func (i countingInbox) Extend(ctx context.Context, owner string, seq int64, lease time.Duration, now time.Time) error {
+	if i.s.failExtend.Load() {
+		return errInjected
+	}
+	return i.Inbox.Extend(ctx, owner, seq, lease, now)
 }
 
 // gate is a handler that holds the messages whose text is in hold until
