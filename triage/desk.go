@@ -227,8 +227,15 @@ func (d *desk) sendSafety(ctx context.Context, r chat.Replier, m *chat.Message, 
 }
 
 // human queues the conversation for staff at dec.Priority (at least
-// routine) and acknowledges it as Queue.Acknowledge decides.
+// routine) and acknowledges it as Queue.Acknowledge decides; at Urgent or
+// above it is an urgent case (see urgent).
 func (d *desk) human(ctx context.Context, r chat.Replier, m *chat.Message, dec Decision, queue string) error {
+	if dec.Priority >= Urgent {
+		// A route that hands the person to staff as urgent is an urgent
+		// case like one the screen finds: on-call is paged as for those.
+		dec.Queue = queue
+		return d.urgent(ctx, r, m, dec)
+	}
 	dec.HumanRequired = true
 	it, _, err := d.queue.Enqueue(ctx, Request{Contact: refOf(m), Priority: dec.Priority, Category: dec.Category, Queue: queue})
 	if err != nil {

@@ -441,7 +441,9 @@ func (q *Queue) RaiseBy(ctx context.Context, id string, p Priority, c Category, 
 
 // Lower sets a lower priority. Only a named staff member may, with a
 // reason, and the change is written to the audit log before it takes
-// effect: without an audit log Lower fails.
+// effect: without an audit log Lower fails. The ticket's due time follows
+// the new priority; when its chain had begun, the new chain's steps whose
+// time has come count as taken.
 func (q *Queue) Lower(ctx context.Context, id string, p Priority, staff, reason string) (Item, error) {
 	switch {
 	case staff == "":
@@ -473,7 +475,12 @@ func (q *Queue) Lower(ctx context.Context, id string, p Priority, staff, reason 
 		}
 		t.Priority = int(p)
 		t.DueAt = q.due(p, t.OpenedAt)
-		t.Escalated = 0
+		if t.Escalated > 0 {
+			// Staff were told of this ticket already: the steps of the
+			// lower priority whose time has come count as taken, as when a
+			// ticket ages, instead of telling them again at once.
+			t.Escalated = q.stepsDue(t, now)
+		}
 		ticketsChanging(ctx)
 		u, err := q.tickets.Update(ctx, t, now)
 		if err == nil {
@@ -730,12 +737,7 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 			// Elevated, never higher, so it is not left behind newer routine
 			// ones. Steps of the new priority already due count as taken.
 			t.Priority, aged = int(Elevated), true
-			t.Escalated = 0
-			for _, st := range q.steps(t) {
-				if !now.Before(st.at) {
-					t.Escalated++
-				}
-			}
+			t.Escalated = q.stepsDue(t, now)
 		}
 		ticketsChanging(ctx)
 		saved, err := q.tickets.Update(ctx, t, now)
@@ -757,11 +759,25 @@ func (q *Queue) Tick(ctx context.Context) ([]Event, error) {
 				errs = append(errs, err)
 				if failed < 0 {
 					failed = e.Step
+					if aged {
+						// The steps fired were the routine chain's; the
+						// ticket now follows the elevated one, whose
+						// steps already due were counted as taken. Take
+						// back its step like the one that failed (the
+						// breach, at the same due time), or all of them.
+						failed = 0
+						for j, st := range q.steps(saved) {
+							if st.kind == e.Kind && st.target == e.Target && !now.Before(st.at) {
+								failed = j
+								break
+							}
+						}
+					}
 				}
 			}
 			events = append(events, e)
 		}
-		if failed >= 0 && !aged {
+		if failed >= 0 && failed < saved.Escalated {
 			// A step nobody heard of is taken back, so that the next tick
 			// notifies again: a duplicate beats a case nobody knows of.
 			saved.Escalated = failed
@@ -778,6 +794,17 @@ type step struct {
 	at     time.Time
 	kind   EventKind
 	target string
+}
+
+// stepsDue counts the steps of t's priority whose time has come by now.
+func (q *Queue) stepsDue(t storage.Ticket, now time.Time) int {
+	n := 0
+	for _, st := range q.steps(t) {
+		if !now.Before(st.at) {
+			n++
+		}
+	}
+	return n
 }
 
 // steps lists the timed steps of t's priority, the breach among them.

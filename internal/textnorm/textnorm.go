@@ -162,6 +162,14 @@ func strip(dst, src []byte) []byte {
 			dst = utf8.AppendRune(dst, r)
 			continue
 		}
+		if r == 0x06D5 {
+			if next, _ := utf8.DecodeRune(src[i:]); next == 0x0654 {
+				// Persian heh with yeh (U+06C0, "ۀ"), decomposed: heh
+				// with a hamza, typed also as ه + ٔ, not the ae (ە) of
+				// Kurdish and Uyghur that it decomposes to.
+				r = 0x0647
+			}
+		}
 		letter = unicode.IsLetter(r)
 		removable = letter && unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic)
 		dst = utf8.AppendRune(dst, r)
