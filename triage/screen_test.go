@@ -372,14 +372,20 @@ func TestDetectionFailureFailsUp(t *testing.T) {
 }
 
 // The seed lists catch the common typed forms: Hindi with an anusvara where
-// the list once had only the candrabindu, and Spanish "me quiero suicidar".
+// the list once had only the candrabindu, Spanish "me quiero suicidar" and
+// "me quiero matar", and Hindi "he is beating me" in the progressive.
 func TestSeedSelfHarmTypedForms(t *testing.T) {
 	t.Parallel()
 	sf := newScreenFixture(t, friday10)
-	for _, text := range []string{"मरना चाहता हूं", "मरना चाहती हूँ", "me quiero suicidar", "quiero suicidarme"} {
+	for text, cat := range map[string]triage.Category{
+		"मरना चाहता हूं": triage.SelfHarm, "मरना चाहती हूँ": triage.SelfHarm,
+		"me quiero suicidar": triage.SelfHarm, "quiero suicidarme": triage.SelfHarm,
+		"me quiero matar": triage.SelfHarm, "me voy a matar": triage.SelfHarm,
+		"वह मुझे मार रहा है": triage.Violence, "मुझे पीटता है": triage.Violence,
+	} {
 		d := sf.screen.Detect(&chat.Message{ID: "wamid.seed", From: person("65"), Kind: chat.KindText, Text: text})
-		if d.Priority < triage.Urgent || d.Category != triage.SelfHarm {
-			t.Errorf("%q: %v %q; want urgent or higher, self_harm", text, d.Priority, d.Category)
+		if d.Priority < triage.Urgent || d.Category != cat {
+			t.Errorf("%q: %v %q; want urgent or higher, %s", text, d.Priority, d.Category, cat)
 		}
 	}
 }
