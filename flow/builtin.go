@@ -17,6 +17,19 @@ var builtinBack = []string{
 	"retour", "précédent", // fr
 }
 
+// builtinMenuKeys and builtinBackKeys are the words as keys (keyOf), the
+// form what people type is compared in: «القائمة» keys with ه for ة, and
+// "précédent" without its accents.
+var builtinMenuKeys, builtinBackKeys = wordKeys(builtinMenu), wordKeys(builtinBack)
+
+func wordKeys(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = keyOf(w)
+	}
+	return out
+}
+
 // builtinMessages are the re-prompts a playbook gets without writing its
 // own (under messages: retry and retry_text).
 var builtinMessages = map[string]map[string]string{

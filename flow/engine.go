@@ -207,9 +207,9 @@ func (r *run) step(in Input) error {
 	if in.Kind == chat.KindText || in.Kind == "" {
 		key := keyOf(in.Text)
 		switch {
-		case r.isWord(key, pb.MenuWords, builtinMenu):
+		case r.isWord(key, pb.MenuWords, builtinMenuKeys):
 			return r.menu()
-		case r.isWord(key, pb.BackWords, builtinBack):
+		case r.isWord(key, pb.BackWords, builtinBackKeys):
 			return r.back(n)
 		}
 	}

@@ -601,7 +601,7 @@ func (p *parser) handoff(node *Node, v *yaml.Node) {
 		}
 		for i, name := range priorityNames {
 			if s == name || s == strconv.Itoa(i) {
-				node.Priority = i
+				node.Priority, node.prioritySet = i, true
 				return
 			}
 		}

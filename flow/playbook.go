@@ -166,6 +166,9 @@ type Node struct {
 	remove   bool     // in a remix: drop this node
 	fieldPos Pos      // where Save or Value was written
 	extra    []string // kind keys beyond the first, for the error
+	// prioritySet: the handoff's priority was written (a remix that
+	// does not write it keeps the upstream one).
+	prioritySet bool
 }
 
 // Choice is one answer to an ask node.

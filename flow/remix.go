@@ -72,6 +72,12 @@ func remix(base, over *Playbook) *Playbook {
 			c := *n
 			at[n.ID] = len(out.Nodes)
 			out.Nodes = append(out.Nodes, &c)
+		case n.Kind == KindSave && n.Value == "" && out.Nodes[i].Kind == KindAsk:
+			// A lone "save:" on a question is one of its keys, amended
+			// (the field it saves to), not a save node in its place.
+			m := *n
+			m.Kind = ""
+			out.Nodes[i] = mergeNode(out.Nodes[i], &m)
 		case n.Kind != "" && n.Kind != out.Nodes[i].Kind:
 			c := *n
 			out.Nodes[i] = &c
@@ -169,7 +175,15 @@ func mergeNode(b, o *Node) *Node {
 		n.Cases = o.Cases
 	}
 	if o.Kind == KindHandoff {
-		n.Priority, n.Reason = o.Priority, o.Reason
+		// Only what the remix says: a new reason keeps the priority (an
+		// urgent hand-off must not turn routine), a new priority the
+		// reason.
+		if o.prioritySet {
+			n.Priority, n.prioritySet = o.Priority, true
+		}
+		if o.Reason != "" {
+			n.Reason = o.Reason
+		}
 	}
 	if o.Playbook != "" {
 		n.Playbook = o.Playbook
