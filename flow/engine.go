@@ -163,7 +163,7 @@ func (r *run) entry() string {
 }
 
 func (r *run) step(in Input) error {
-	if r.s.Ended && in.ID != "" && in.ID == r.s.LastID {
+	if r.s.Ended && in.ID != "" && clipBytes(in.ID, maxIDBytes) == r.s.LastID {
 		return nil // a redelivery of the message that ended the conversation
 	}
 	if r.s.IsZero() || r.s.Ended {
@@ -189,7 +189,7 @@ func (r *run) step(in Input) error {
 		r.s.Back = back
 	}
 	r.setPlaybook(pb)
-	if in.ID != "" && in.ID == r.s.LastID {
+	if in.ID != "" && clipBytes(in.ID, maxIDBytes) == r.s.LastID {
 		// A redelivery of the message already handled: ask again rather
 		// than take the same answer twice.
 		if n := pb.Node(r.s.Node); n != nil && n.Kind == KindAsk {
@@ -359,6 +359,11 @@ func (r *run) field(name string) string {
 	if v, ok := r.saved[name]; ok {
 		return v
 	}
+	if name == "language" {
+		// The language the conversation is in: the contact's, or one
+		// the person chose; contacts keep it apart from their fields.
+		return r.lang
+	}
 	return r.env.Fields[name]
 }
 
@@ -480,14 +485,14 @@ func (r *run) ask(n *Node, retry string) {
 	}
 	c := chat.Choices{
 		Body:    clipRunes(body, MaxInteractiveBody),
-		Button:  n.Button.Get(r.lang, r.pb.DefaultLanguage()),
+		Button:  clipRunes(r.text(n.Button), MaxListButton),
 		Options: make([]chat.Option, len(n.Choices)),
 	}
 	for i, ch := range n.Choices {
 		c.Options[i] = chat.Option{
 			ID:          ch.optionID(n),
 			Title:       ch.Title.Get(r.lang, r.pb.DefaultLanguage()),
-			Description: ch.Description.Get(r.lang, r.pb.DefaultLanguage()),
+			Description: clipRunes(r.text(ch.Description), MaxListDescription),
 		}
 	}
 	r.events = append(r.events, MessageEvent{Node: n.ID, Purpose: r.purpose(), Message: c})

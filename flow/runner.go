@@ -267,7 +267,7 @@ func (r *Runner) handle(ctx context.Context, rep chat.Replier, from chat.Address
 			}
 		}
 		if s.Redo != nil {
-			if in.ID != "" && in.ID == s.LastID {
+			if in.ID != "" && clipBytes(in.ID, maxIDBytes) == s.LastID {
 				// The message whose step was saved comes again: its
 				// effects may never have been carried out (the process
 				// stopped after the save). Step it again from where the

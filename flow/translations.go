@@ -1,5 +1,7 @@
 package flow
 
+import "strings"
+
 // TextEntry is one text of a playbook, with all its translations.
 type TextEntry struct {
 	Pos   Pos
@@ -51,8 +53,8 @@ func Missing(pb *Playbook) []MissingText {
 	for _, e := range Texts(pb) {
 		var langs []string
 		for _, l := range pb.Languages {
-			if !e.Text.Has(l) {
-				langs = append(langs, l)
+			if strings.TrimSpace(e.Text.Get(l, "")) == "" {
+				langs = append(langs, l) // absent, or left empty
 			}
 		}
 		if len(langs) > 0 {

@@ -49,6 +49,13 @@ func (v *validator) run() {
 		pb.reindex()
 	}
 	v.metadata()
+	if len(pb.Nodes) > maxNodes {
+		// Checked first, and alone: the checks below grow faster than the
+		// nodes (suggestions compare ids with ids), and a playbook this
+		// size must be split before anything else matters.
+		v.add(pb.Pos, "split it into several playbooks linked by start", "the playbook has %d nodes; the limit is %d", len(pb.Nodes), maxNodes)
+		return
+	}
 	v.saved = map[string]bool{"answer": true, "name": true, "language": true}
 	for _, f := range pb.Fields {
 		v.saved[f] = true
@@ -70,9 +77,7 @@ func (v *validator) run() {
 		seen[n.ID] = n.Pos
 		v.node(n)
 	}
-	if len(pb.Nodes) > maxNodes {
-		v.add(pb.Pos, "split it into several playbooks linked by start", "the playbook has %d nodes; the limit is %d", len(pb.Nodes), maxNodes)
-	}
+	v.reprompts()
 	v.reachability()
 	v.loops()
 }
@@ -129,6 +134,35 @@ func (v *validator) metadata() {
 	}
 	for _, w := range append(append(Words(nil), pb.MenuWords...), pb.BackWords...) {
 		v.wordsLang(w)
+	}
+}
+
+// reprompts checks that a wrong answer can be answered in every declared
+// language: by the question's own retry, the playbook's messages, or a
+// built-in re-prompt (en, es, ar and fr only). Otherwise the person would
+// be re-prompted in English.
+func (v *validator) reprompts() {
+	pb := v.pb
+	told := map[string]bool{}
+	for _, n := range pb.Nodes {
+		if n.Kind != KindAsk {
+			continue
+		}
+		kind := "retry_text"
+		if len(n.Choices) > 0 {
+			kind = "retry"
+		}
+		for _, l := range pb.Languages {
+			if n.Retry.Has(l) || pb.Messages[kind].Has(l) {
+				continue
+			}
+			if _, ok := builtinMessages[kind][l]; ok || told[kind+" "+l] {
+				continue
+			}
+			told[kind+" "+l] = true
+			v.add(n.Pos, "write the re-prompt under messages: "+kind+": "+l+": (or retry: on the question)",
+				"%q has no re-prompt in %q for a wrong answer (built-in ones are in en, es, ar and fr); it would be in English", n.ID, l)
+		}
 	}
 }
 
@@ -270,6 +304,13 @@ func (v *validator) ask(n *Node) {
 			v.add(c.Pos, "give each choice its own id", "choice id %q is used twice in %q", c.ID, n.ID)
 		}
 		seen[c.ID] = true
+		if n.Save == "language" && !v.pb.HasLanguage(c.ID) {
+			// The chosen id becomes the person's language: one that is
+			// not a language of the playbook leaves the conversation where
+			// it was and saves a code no text is written in.
+			v.add(c.Pos, "name the choice by a language code of the playbook: "+strings.Join(v.pb.Languages, ", "),
+				"%q saves to language, but choice %q is not one of the playbook's languages", n.ID, clip(c.ID, 40))
+		}
 		if c.Title.IsZero() {
 			v.add(c.Pos, "add title: with one line per language", "choice %q has no title", c.ID)
 		}
@@ -440,19 +481,31 @@ func (v *validator) media(n *Node) {
 	// Media given per language (audio for people who cannot read, most of
 	// all) is given for every language, or once for all: a language left
 	// out would get none, without a word.
-	perLang, shared := map[string]bool{}, false
+	// Counted by kind: a shared image does not make up for audio left out
+	// of one language.
+	perLang, shared := map[string]map[string]bool{}, map[string]bool{}
+	var kinds []string
 	for _, set := range n.Media {
-		if set.Lang == "" {
-			shared = true
-		} else {
-			perLang[set.Lang] = true
+		for _, it := range set.Items {
+			if set.Lang == "" {
+				shared[it.Kind] = true
+				continue
+			}
+			if perLang[it.Kind] == nil {
+				perLang[it.Kind] = map[string]bool{}
+				kinds = append(kinds, it.Kind)
+			}
+			perLang[it.Kind][set.Lang] = true
 		}
 	}
-	if len(perLang) > 0 && !shared {
+	for _, kind := range kinds {
+		if shared[kind] {
+			continue
+		}
 		for _, l := range v.pb.Languages {
-			if !perLang[l] {
-				v.add(n.Media[0].Pos, "add media for "+l+", or give one set for every language",
-					"node %q has media in some languages but none in %q", n.ID, l)
+			if !perLang[kind][l] {
+				v.add(n.Media[0].Pos, "add "+kind+" for "+l+", or give one "+kind+" for every language",
+					"node %q has %s in some languages but none in %q", n.ID, kind, l)
 			}
 		}
 	}

@@ -95,11 +95,30 @@ func lint(files []string, stdout, stderr io.Writer) int {
 			loaded = append(loaded, pb)
 		}
 	}
+	linked := true
 	for _, pb := range loaded {
 		for _, n := range pb.Nodes {
 			if n.Kind == flow.KindStart && !ids[n.Playbook] {
 				fmt.Fprintf(stdout, "%s: note: node %q starts playbook %q, which is not among the files given; give its file too to check the link\n", n.Pos, n.ID, n.Playbook)
+				linked = false
 			}
+		}
+	}
+	if !failed && linked {
+		// What only the files together show, as the line will load them:
+		// playbooks that start each other with no question between, runs
+		// too long across start nodes, one version given twice.
+		_, err := flow.NewLibrary(loaded...)
+		var ps flow.Problems
+		switch {
+		case errors.As(err, &ps):
+			for _, p := range ps {
+				fmt.Fprintln(stdout, p)
+			}
+			failed = true
+		case err != nil:
+			fmt.Fprintf(stdout, "%v\n", err)
+			failed = true
 		}
 	}
 	if failed {
