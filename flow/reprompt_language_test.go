@@ -14,44 +14,15 @@ import (
 // retry" validated, and every wrong answer was answered in English:
 // Validate now asks for the re-prompt in each declared language.
 func TestRepromptNeededInALanguageWithoutBuiltin(t *testing.T) {
-	pb, err := flow.Parse("uk.yaml", []byte(`playbook: uk
-version: 1
-languages: [uk]
-nodes:
-  - id: q
-    ask: "Що вам потрібно?"
-    choices:
-      - id: home
-        title: "Житло"
-      - id: work
-        title: "Робота"
-    next: done
-  - id: done
-    end: "Дякуємо"
-`))
+	const head = "playbook: uk\nversion: 1\nlanguages: [uk]\n"
+	pb, err := flow.Parse("uk.yaml", []byte(head+ukNodes))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := flow.Validate(pb, nil); err == nil || !strings.Contains(err.Error(), `no re-prompt in "uk"`) {
 		t.Fatalf("Validate = %v; want the missing Ukrainian re-prompt", err)
 	}
-	pb, err = flow.Parse("uk.yaml", []byte(`playbook: uk
-version: 1
-languages: [uk]
-messages:
-  retry: "Вибачте, я не зрозумів. Торкніться одного з варіантів."
-nodes:
-  - id: q
-    ask: "Що вам потрібно?"
-    choices:
-      - id: home
-        title: "Житло"
-      - id: work
-        title: "Робота"
-    next: done
-  - id: done
-    end: "Дякуємо"
-`))
+	pb, err = flow.Parse("uk.yaml", []byte(head+"messages:\n  retry: \"Вибачте, я не зрозумів. Торкніться одного з варіантів.\"\n"+ukNodes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,3 +41,16 @@ nodes:
 		t.Fatalf("re-prompted with %q", body)
 	}
 }
+
+const ukNodes = `nodes:
+  - id: q
+    ask: "Що вам потрібно?"
+    choices:
+      - id: home
+        title: "Житло"
+      - id: work
+        title: "Робота"
+    next: done
+  - id: done
+    end: "Дякуємо"
+`
