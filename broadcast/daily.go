@@ -37,12 +37,19 @@ func newDaily(limit int) *daily {
 	return &daily{limit: limit, seen: make(map[string]time.Time)}
 }
 
-// expire forgets people counted a full window before now.
+// expire forgets people counted a full window before now, and drops the
+// entries of people counted again since (stale) from the front of order, so
+// that order[0] is the person who leaves the window first.
 func (d *daily) expire(now time.Time) {
 	i := 0
-	for ; i < len(d.order) && !now.Before(d.order[i].at.Add(dailyWindow)); i++ {
-		if d.seen[d.order[i].key].Equal(d.order[i].at) {
-			delete(d.seen, d.order[i].key)
+	for ; i < len(d.order); i++ {
+		c := d.order[i]
+		current := d.seen[c.key].Equal(c.at)
+		if current && now.Before(c.at.Add(dailyWindow)) {
+			break
+		}
+		if current {
+			delete(d.seen, c.key)
 		}
 	}
 	if i > 0 {
@@ -52,12 +59,16 @@ func (d *daily) expire(now time.Time) {
 
 // take counts the person at now if the limit allows it, or reports when the
 // oldest counted person leaves the window. A person counted in the last 24
-// hours takes no new place.
+// hours takes no new place, but is counted from now on: Meta counts the
+// people reached in a moving 24 hours, and this send reaches them again.
 func (d *daily) take(key string, now time.Time) (ok bool, wait time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.expire(now)
-	if _, ok := d.seen[key]; ok {
+	if prev, ok := d.seen[key]; ok {
+		if now.After(prev) {
+			d.add(key, now)
+		}
 		return true, time.Time{}
 	}
 	if len(d.seen) >= d.limit {
