@@ -93,6 +93,9 @@ type Fault struct {
 	// Method and PathSuffix restrict the fault, e.g. "POST" and "/messages".
 	Method     string
 	PathSuffix string
+	// SendsOnly restricts it to requests that send a message: not the
+	// read receipts (and typing indicators) posted to the same path.
+	SendsOnly bool
 	// Async makes a send fault behave as Meta often does: the send is
 	// accepted (200, with a message id) and the error arrives later as a
 	// "failed" status webhook (see WithStatusWebhooks). Sent.FailedCode
@@ -100,8 +103,19 @@ type Fault struct {
 	Async bool
 }
 
-func (f *Fault) matches(r *http.Request) bool {
-	return (f.Method == "" || f.Method == r.Method) && strings.HasSuffix(r.URL.Path, f.PathSuffix)
+func (f *Fault) matches(r *http.Request, body []byte) bool {
+	if f.Method != "" && f.Method != r.Method || !strings.HasSuffix(r.URL.Path, f.PathSuffix) {
+		return false
+	}
+	if f.SendsOnly {
+		var receipt struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(body, &receipt) == nil && receipt.Status != "" {
+			return false // a read receipt, not a send
+		}
+	}
+	return true
 }
 
 type config struct {
@@ -456,9 +470,10 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
-// FailNext makes the next send fail with Meta error code.
+// FailNext makes the next send fail with Meta error code (a read receipt
+// posted before it goes through).
 func (s *Server) FailNext(code int) {
-	s.Inject(Fault{Code: code, Method: http.MethodPost, PathSuffix: "/messages"})
+	s.Inject(Fault{Code: code, Method: http.MethodPost, PathSuffix: "/messages", SendsOnly: true})
 }
 
 // OpenWindow records that contact wrote to the line at t, opening the
@@ -526,7 +541,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var fault *Fault
 	for i, f := range s.faults {
-		if f.matches(r) {
+		if f.matches(r, body) {
 			fault = f
 			if f.Times > 0 {
 				f.Times--
