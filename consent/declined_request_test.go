@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impactchat/impactchat/chat"
 	"github.com/impactchat/impactchat/consent"
 	"github.com/impactchat/impactchat/storage"
 )
@@ -27,10 +28,7 @@ func TestDeclinedPersonsRequestForACopyReachesStaff(t *testing.T) {
 			ctx := t.Context()
 			who := addr("4915123456789")
 			ref := refOf(who)
-			e.written(t, who, "hello")
-			e.tapped(t, who, consent.ChoiceDecline)
-			e.clock.Advance(time.Hour)
-			e.written(t, who, "MY DATA")
+			declineThenAskForACopy(t, e, who)
 
 			open := func() []consent.RightsRequest {
 				t.Helper()
@@ -131,10 +129,7 @@ func TestErasureEndsARequestForACopy(t *testing.T) {
 	ctx := t.Context()
 	who := addr("4915123456789")
 	ref := refOf(who)
-	e.written(t, who, "hello")
-	e.tapped(t, who, consent.ChoiceDecline)
-	e.clock.Advance(time.Hour)
-	e.written(t, who, "MY DATA")
+	declineThenAskForACopy(t, e, who)
 	e.clock.Advance(time.Hour)
 	e.written(t, who, "DELETE")
 	if st, found, err := e.svc.State(ctx, ref); err != nil || !found || !st.Erased {
@@ -158,4 +153,14 @@ func TestErasureEndsARequestForACopy(t *testing.T) {
 	if _, err := e.store.Contacts().Get(ctx, ref); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("a year later, after Sweep, the declined person's contact record is still kept: %v", err)
 	}
+}
+
+// declineThenAskForACopy: the person writes, declines the notice, and an
+// hour later writes MY DATA.
+func declineThenAskForACopy(t *testing.T, e *env, who chat.Address) {
+	t.Helper()
+	e.written(t, who, "hello")
+	e.tapped(t, who, consent.ChoiceDecline)
+	e.clock.Advance(time.Hour)
+	e.written(t, who, "MY DATA")
 }
