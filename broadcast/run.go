@@ -133,6 +133,12 @@ func (r *Runner) prepare(ctx context.Context, x *run) (bool, error) {
 
 // settleInterrupted records the recipients left in sending as unknown.
 func (r *Runner) settleInterrupted(ctx context.Context, id string) error {
+	return r.settleSending(ctx, id, "interrupted")
+}
+
+// settleSending records every recipient of campaign id still in sending as
+// unknown, for reason: maybe sent, never sent again.
+func (r *Runner) settleSending(ctx context.Context, id, reason string) error {
 	var after int64
 	for {
 		rs, err := r.bs.Recipients(ctx, id, storage.RecipientSending, after, pageSize)
@@ -145,7 +151,7 @@ func (r *Runner) settleInterrupted(ctx context.Context, id string) error {
 		for _, rec := range rs {
 			after = rec.Seq
 			rec.State = storage.RecipientUnknown
-			rec.Reason = "interrupted"
+			rec.Reason = reason
 			rec.UpdatedAt = r.clock.Now()
 			if err := r.bs.Transition(ctx, rec, storage.RecipientSending); err != nil && !errors.Is(err, storage.ErrConflict) {
 				return err
@@ -253,6 +259,7 @@ func (x *run) loop(ctx context.Context) error {
 		exhausted bool
 		done      bool
 		loopErr   error
+		rescans   int
 	)
 	for ctx.Err() == nil && !x.isStopped() {
 		now := r.clock.Now()
@@ -282,6 +289,24 @@ func (x *run) loop(ctx context.Context) error {
 		}
 		if !ok {
 			if exhausted && x.idle() {
+				// Every recipient has had its turn. Those whose outcome
+				// could not be written are still queued or sending: a
+				// campaign marked done never runs again, so they are
+				// settled first, or the campaign stays running.
+				left, err := x.unfinished(ctx)
+				if err != nil {
+					loopErr = err
+					break
+				}
+				if left > 0 && rescans < maxRescans {
+					rescans++
+					cursor, exhausted = 0, false
+					continue
+				}
+				if left > 0 {
+					loopErr = fmt.Errorf("recipients left queued because their outcomes could not be recorded: %d; run the campaign again", left)
+					break
+				}
 				done = true
 				break
 			}
@@ -343,6 +368,26 @@ func (x *run) loop(ctx context.Context) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// maxRescans is how many times a run goes back over recipients left
+// queued by a failed write before it gives up and leaves the campaign
+// running.
+const maxRescans = 2
+
+// unfinished settles, once every send has ended, the recipients left in
+// sending (the write of their outcome failed) as unknown, and returns how
+// many are still queued (a skip or a requeue that could not be written).
+func (x *run) unfinished(ctx context.Context) (int, error) {
+	bg := context.WithoutCancel(ctx)
+	if err := x.r.settleSending(bg, x.id, "unrecorded"); err != nil {
+		return 0, err
+	}
+	counts, err := x.r.bs.Counts(bg, x.id)
+	if err != nil {
+		return 0, err
+	}
+	return counts[storage.RecipientQueued], nil
 }
 
 // drain waits for the sends in flight: all of them after a pause, for at

@@ -25,7 +25,7 @@ type Progress struct {
 	Read      int
 	Failed    int
 	Skipped   int // not sent: consent withdrawn, outside the window, erased
-	Unknown   int // the process died mid-request: maybe sent, never repeated
+	Unknown   int // maybe sent, never repeated: the process died mid-request ("interrupted"), or the send's outcome could not be recorded ("unrecorded")
 
 	// Failures and Skips count Failed and Skipped recipients by reason
 	// (an error code such as "131026", or a rule such as "withdrawn").
