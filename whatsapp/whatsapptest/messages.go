@@ -486,7 +486,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
-			s.autoStatuses(phoneID, contact, id, m.CallbackData, failed)
+			s.autoStatuses(phoneID, contact, id, m.CallbackData, failed, group)
 		}()
 	}
 	// The answer is built by hand: it is the fake's hottest path.

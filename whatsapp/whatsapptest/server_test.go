@@ -152,6 +152,8 @@ func TestContentLimitsAreEnforced(t *testing.T) {
 		"long text":    {"type": "text", "text": map[string]any{"body": strings.Repeat("ب", 4097)}},
 		"four buttons": {"type": "interactive", "interactive": map[string]any{"type": "button", "body": map[string]string{"text": "b"}, "action": map[string]any{"buttons": []any{btn("a"), btn("b"), btn("c"), btn("d")}}}},
 		"long title":   {"type": "interactive", "interactive": map[string]any{"type": "button", "body": map[string]string{"text": "b"}, "action": map[string]any{"buttons": []any{btn("123456789012345678901")}}}},
+		// Meta's OpenAPI description lists type among MessageRequest's
+		// required fields, so the fake refuses a message without it.
 		"no type":      {"text": map[string]any{"body": "x"}},
 		"no recipient": {"type": "text", "text": map[string]any{"body": "x"}, "to": ""},
 	}
@@ -408,6 +410,53 @@ func TestStatusWebhooks(t *testing.T) {
 	}
 	if strings.Join(states, ",") != "sent,delivered,read" {
 		t.Fatalf("states %v", states)
+	}
+}
+
+// Statuses of a message sent to a group say so, as Meta's do
+// (recipient_type "group", recipient_id the group's id).
+func TestGroupStatusWebhooks(t *testing.T) {
+	t.Parallel()
+	rc, url := newReceiver(t)
+	srv := whatsapptest.NewServer(whatsapptest.WithoutWindow(), whatsapptest.WithStatusWebhooks(url, secret, "sent"))
+	c := client(t, srv)
+	req, err := c.Groups.Create(t.Context(), line, whatsapp.NewGroup{Subject: "Newcomers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, ok := srv.GroupByRequest(req)
+	if !ok {
+		t.Fatal("no group")
+	}
+	if _, err := c.Messages.Send(t.Context(), line, whatsapp.Text{Envelope: whatsapp.Envelope{Group: group}, Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Messages.Send(t.Context(), line, whatsapp.Text{Envelope: whatsapp.Envelope{To: "+" + person}, Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	got := map[string]string{}
+	for _, b := range rc.got() {
+		var n struct {
+			Entry []struct {
+				Changes []struct {
+					Value struct {
+						Statuses []struct {
+							RecipientID   string `json:"recipient_id"`
+							RecipientType string `json:"recipient_type"`
+						} `json:"statuses"`
+					} `json:"value"`
+				} `json:"changes"`
+			} `json:"entry"`
+		}
+		if err := json.Unmarshal(b, &n); err != nil {
+			t.Fatal(err)
+		}
+		s := n.Entry[0].Changes[0].Value.Statuses[0]
+		got[s.RecipientID] = s.RecipientType
+	}
+	if len(got) != 2 || got[group] != "group" || got[person] != "" {
+		t.Fatalf("recipient types by recipient: %v", got)
 	}
 }
 

@@ -67,7 +67,8 @@ type InboundReaction struct {
 type Status struct {
 	PhoneNumberID string    // default DefaultPhoneNumberID
 	MessageID     string    // the wamid of the line's message
-	RecipientID   string    // the person's WhatsApp id
+	RecipientID   string    // the person's WhatsApp id, or the group's id when Group
+	Group         bool      // the message went to a group: recipient_type "group"
 	Status        string    // "sent", "delivered", "read", "played" or "failed"
 	Time          time.Time // default: the server's now
 	CallbackData  string    // biz_opaque_callback_data
@@ -234,6 +235,9 @@ func (s *Server) StatusPayload(st Status) ([]byte, error) {
 		{"timestamp", strconv.FormatInt(st.Time.Unix(), 10)},
 		{"recipient_id", st.RecipientID},
 	}
+	if st.Group {
+		item = append(item, kv{"recipient_type", "group"})
+	}
 	if st.CallbackData != "" {
 		item = append(item, kv{"biz_opaque_callback_data", st.CallbackData})
 	}
@@ -292,7 +296,7 @@ func (s *Server) Deliver(ctx context.Context, webhookURL, appSecret string, body
 	return nil
 }
 
-func (s *Server) autoStatuses(phoneID, recipient, id, callback string, failed int) {
+func (s *Server) autoStatuses(phoneID, recipient, id, callback string, failed int, group bool) {
 	states := s.cfg.statuses
 	if failed != 0 {
 		states = []string{"failed"}
@@ -300,7 +304,7 @@ func (s *Server) autoStatuses(phoneID, recipient, id, callback string, failed in
 	for _, st := range states {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := s.DeliverStatus(ctx, s.cfg.statusURL, s.cfg.statusKey, Status{
-			PhoneNumberID: phoneID, MessageID: id, RecipientID: recipient, Status: st, CallbackData: callback, ErrorCode: failed,
+			PhoneNumberID: phoneID, MessageID: id, RecipientID: recipient, Group: group, Status: st, CallbackData: callback, ErrorCode: failed,
 		})
 		cancel()
 		if err != nil {
