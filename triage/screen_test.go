@@ -389,3 +389,16 @@ func TestSeedSelfHarmTypedForms(t *testing.T) {
 		}
 	}
 }
+
+// Words joined by a zero-width space are still words, and the Ukrainian
+// apostrophe ʼ matches an entry typed with ' (textnorm version 2).
+func TestZeroWidthSpaceAndApostropheVariants(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	for _, text := range []string{"he\u200bhits\u200bme", "мене бʼє чоловік", "мене б’є чоловік"} {
+		d := sf.screen.Detect(&chat.Message{ID: "wamid.zw", From: person("66"), Kind: chat.KindText, Text: text})
+		if d.Priority < triage.Urgent || d.Category != triage.Violence {
+			t.Errorf("%+q: %v %q; want urgent or higher, violence", text, d.Priority, d.Category)
+		}
+	}
+}

@@ -12,8 +12,12 @@
 //     Cyrillic й and ї are a letter plus a mark.
 //  4. Format characters are dropped: tatweel, zero-width joiners and
 //     non-joiners, bidirectional marks, the byte-order mark, variation
-//     selectors and emoji skin-tone modifiers.
-//  5. Letter variants are folded: ٱ→ا, ى→ي, ی→ي, ک→ك, ة→ه, ё→е, and digits of
+//     selectors and emoji skin-tone modifiers. The zero-width space is not
+//     dropped but separates words, except between letters of scripts written
+//     without spaces (Thai, Lao, Khmer, Myanmar, Tibetan, Chinese, Japanese,
+//     Javanese, Balinese), where it only marks where a line may break.
+//  5. Letter variants are folded: ٱ→ا, ى→ي, ی→ي, ک→ك, ة→ه, ё→е, the modifier
+//     letter apostrophe ʼ (Ukrainian's) becomes the apostrophe, and digits of
 //     every script become 0-9.
 //  6. Punctuation, symbols and white space collapse to one space; emoji stay,
 //     each as a token of its own.

@@ -14,7 +14,7 @@ import (
 
 // Version identifies the normalisation rules. Keys made with different
 // versions must not be compared.
-const Version = 1
+const Version = 2
 
 // Key returns the matching key of s. Key is idempotent: Key(Key(s)) ==
 // Key(s).
@@ -143,10 +143,27 @@ func (w *worker) appendKey(dst []byte, s string) []byte {
 // strip drops format characters everywhere, and combining marks that sit on
 // a Latin, Greek or Arabic letter or on no letter at all. Input is NFD.
 func strip(dst, src []byte) []byte {
-	letter, removable := false, false
+	letter, removable, spaceless := false, false, false
 	for i := 0; i < len(src); {
 		r, n := utf8.DecodeRune(src[i:])
 		i += n
+		if r == zwsp {
+			// A zero-width space marks a word boundary: it separates,
+			// except between letters of scripts written without spaces,
+			// where it only says where a line may break.
+			if next, _ := utf8.DecodeRune(src[i:]); !(spaceless && unicode.IsLetter(next) && isSpaceless(next)) {
+				dst = append(dst, ' ')
+				letter, removable, spaceless = false, false, false
+			}
+			continue
+		}
+		if r == 0x02BC {
+			// The modifier letter apostrophe (Ukrainian's) is an
+			// apostrophe: it separates, and no mark sits on it.
+			dst = append(dst, '\'')
+			letter, removable, spaceless = false, false, false
+			continue
+		}
 		if isFormat(r) {
 			continue
 		}
@@ -172,9 +189,20 @@ func strip(dst, src []byte) []byte {
 		}
 		letter = unicode.IsLetter(r)
 		removable = letter && unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic)
+		spaceless = letter && isSpaceless(r)
 		dst = utf8.AppendRune(dst, r)
 	}
 	return dst
+}
+
+// zwsp is the zero-width space, U+200B.
+const zwsp = 0x200B
+
+// isSpaceless reports the letters of scripts written without spaces
+// between words, where a zero-width space is only a line-break hint.
+func isSpaceless(r rune) bool {
+	return unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan,
+		unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Javanese, unicode.Balinese)
 }
 
 // isFormat reports the characters that change how text looks but not what
@@ -327,6 +355,9 @@ func entry(r rune) (class uint32, out rune) {
 func classify(r rune) (uint32, rune) {
 	var b [utf8.UTFMax]byte
 	one := b[:utf8.EncodeRune(b[:], r)]
+	if r == zwsp {
+		return clComplex, 0 // separates or not by the letters beside it
+	}
 	if unicode.Is(unicode.M, r) {
 		// Whether a mark stays depends on the letter before it; the common
 		// Latin accents and Arabic harakat are handled here, others by the

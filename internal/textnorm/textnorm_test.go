@@ -39,6 +39,16 @@ var verified = []struct{ in, want string }{
 	{"Й", "й"},
 	{"ЇЖАК", "їжак"},
 	{"ЁЛКА", "елка"},
+	// Version 2: a zero-width space separates words, but not between
+	// letters of scripts written without spaces; ʼ is an apostrophe.
+	{"he\u200bhits\u200bme", "he hits me"},
+	{"يضرب\u200bني", "يضرب ني"},
+	{"ฆ่า\u200bตัว\u200bตาย", "ฆ่าตัวตาย"},
+	{"ထိ\u200bခိုက်", "ထိခိုက်"},
+	{"ฆ่า\u200bme", "ฆ่า me"},
+	{"\u200bstop\u200b", "stop"},
+	{"бʼє", "б є"},
+	{"don\u02BCt", "don t"},
 }
 
 func TestVerifiedOutputs(t *testing.T) {
