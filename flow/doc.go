@@ -55,7 +55,8 @@
 // writes only its differences: metadata it gives replaces upstream's; a node
 // with an upstream id amends it (a text given replaces that language only,
 // media replace that language's, choices are matched by id, and "remove:
-// true" drops a node or a choice); new nodes are added. Narrowing languages
+// true" drops a node or a choice, which must exist upstream); new nodes are
+// added. Narrowing languages
 // drops the other translations.
 //
 // # Validation

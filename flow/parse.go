@@ -73,7 +73,11 @@ func load(fsys fs.FS, name string, chain []string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return remix(base, pb), nil
+	out, probs := remix(base, pb)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return out, nil
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {

@@ -1,11 +1,16 @@
 package flow
 
+import "fmt"
+
 // remix returns base with over's differences applied. over is a playbook
 // file that extends base: its metadata replaces base's where given, its
 // nodes replace or amend base's nodes with the same id (texts and media per
 // language, choices by id), new nodes are added, and nodes or choices
-// marked remove are dropped.
-func remix(base, over *Playbook) *Playbook {
+// marked remove are dropped. A remove that names no upstream node or choice
+// (a mistyped id, or one the upstream has since renamed) is a problem: the
+// remix would otherwise keep what its author meant to drop.
+func remix(base, over *Playbook) (*Playbook, Problems) {
+	var probs Problems
 	base.resolveLangs(base.DefaultLanguage())
 	if len(over.Languages) > 0 {
 		over.resolveLangs(over.Languages[0])
@@ -66,6 +71,9 @@ func remix(base, over *Playbook) *Playbook {
 	for _, n := range over.Nodes {
 		i, ok := at[n.ID]
 		switch {
+		case n.remove && !ok:
+			probs = append(probs, Problem{Pos: n.Pos, What: fmt.Sprintf("remove: the upstream playbook has no node %q", n.ID),
+				Fix: "check the id against the upstream file (ids are case-sensitive), or delete this entry"})
 		case n.remove:
 			removed[n.ID] = true
 		case !ok:
@@ -77,12 +85,12 @@ func remix(base, over *Playbook) *Playbook {
 			// (the field it saves to), not a save node in its place.
 			m := *n
 			m.Kind = ""
-			out.Nodes[i] = mergeNode(out.Nodes[i], &m)
+			out.Nodes[i] = mergeNode(out.Nodes[i], &m, &probs)
 		case n.Kind != "" && n.Kind != out.Nodes[i].Kind:
 			c := *n
 			out.Nodes[i] = &c
 		default:
-			out.Nodes[i] = mergeNode(out.Nodes[i], n)
+			out.Nodes[i] = mergeNode(out.Nodes[i], n, &probs)
 		}
 	}
 	if len(removed) > 0 {
@@ -98,7 +106,7 @@ func remix(base, over *Playbook) *Playbook {
 		out.keepLangs()
 	}
 	out.index = nil
-	return &out
+	return &out, probs
 }
 
 // keepLangs drops translations, keywords and media in languages the
@@ -156,7 +164,7 @@ func (p *Playbook) keepLangs() {
 	}
 }
 
-func mergeNode(b, o *Node) *Node {
+func mergeNode(b, o *Node, probs *Problems) *Node {
 	n := *b
 	n.Text = b.Text.merge(o.Text)
 	n.Button = b.Button.merge(o.Button)
@@ -226,6 +234,8 @@ func mergeNode(b, o *Node) *Node {
 			case oc.remove && idx >= 0:
 				n.Choices = append(n.Choices[:idx], n.Choices[idx+1:]...)
 			case oc.remove:
+				*probs = append(*probs, Problem{Pos: oc.Pos, What: fmt.Sprintf("remove: node %q has no choice %q upstream", b.ID, oc.ID),
+					Fix: "check the choice id against the upstream file (ids are case-sensitive), or delete this entry"})
 			case idx < 0:
 				cc := *oc
 				pending = append(pending, &cc)
