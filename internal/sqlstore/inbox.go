@@ -603,12 +603,11 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 		return slices.Clone(seqs), nil
 	}
 	var lost []int64
-	// Each statement stands alone: acks do not depend on each other.
-	err := s.one(ctx, true, func(ctx context.Context, q db) error {
+	ack := func(ctx context.Context, q db) error {
 		lost = lost[:0]
 		acked := make(map[int64]bool, len(seqs))
 		for rest := seqs; len(rest) > 0; {
-			n := min(len(rest), 200)
+			n := min(len(rest), ackChunk)
 			args := make([]any, 0, n+1)
 			args = append(args, owner)
 			for _, seq := range rest[:n] {
@@ -638,9 +637,21 @@ func (b inbox) AckBatch(ctx context.Context, owner string, seqs []int64) ([]int6
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if len(seqs) <= ackChunk {
+		// One statement stands alone: as cheap as the store allows.
+		err = s.one(ctx, true, ack)
+	} else {
+		// Several statements share one transaction, so that a failure part
+		// way acks none of them, as the error then says.
+		err = s.writeMode(ctx, true, false, func(q db) error { return ack(ctx, q) })
+	}
 	if err != nil {
 		return nil, s.fail("inbox ack batch", err)
 	}
 	return lost, nil
 }
+
+// ackChunk is the most items one ack statement names.
+const ackChunk = 200
