@@ -3,9 +3,11 @@ package triage
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/impactchat/impactchat/chat"
@@ -127,8 +129,9 @@ func unreadable(k chat.Kind) bool {
 }
 
 // Detect screens one message without any I/O: lexicon signals in its text
-// (or caption, or chosen option's title), button categories, and the kind
-// of message. It allocates only when something matches.
+// (or caption, or chosen option's title, or what was typed into a form's
+// fields), button categories, and the kind of message. It allocates only
+// when something matches, or to read a form's answers.
 func (s *Screen) Detect(m *chat.Message) Decision {
 	var d Decision
 	lex := s.lex.Lexicon()
@@ -137,6 +140,9 @@ func (s *Screen) Detect(m *chat.Message) Decision {
 	}
 	var buf [8]*Rule
 	rules := lex.Match(m.Text, buf[:0])
+	if m.Kind == chat.KindFlowReply && len(m.Data) > 0 {
+		rules = matchFormAnswers(lex, m.Data, rules)
+	}
 	var top *Rule
 	for _, r := range rules {
 		if r.Category.Control() {
@@ -170,6 +176,54 @@ func (s *Screen) Detect(m *chat.Message) Decision {
 	}
 	d.HumanRequired = d.Priority >= Elevated
 	return d
+}
+
+// maxFormAnswers bounds the answers of one form that are screened.
+const maxFormAnswers = 256
+
+// matchFormAnswers screens the text a person typed into a WhatsApp Flow
+// form: each string value of its answers on its own, so that a phrase
+// never spans two fields. Control words (STOP, MY DATA) count only in
+// the message itself, never in a form field, so they are left out here.
+func matchFormAnswers(lex *Lexicon, data []byte, dst []*Rule) []*Rule {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var (
+		found     [8]*Rule
+		objects   []bool // the open containers: true for an object
+		expectKey bool
+		skip      bool // the value of flow_token, the line's own token
+	)
+	for n := 0; n < maxFormAnswers; {
+		tok, err := dec.Token()
+		if err != nil {
+			return dst
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				objects = append(objects, d == '{')
+				expectKey, skip = d == '{', false
+			} else {
+				objects = objects[:len(objects)-1]
+				expectKey = len(objects) > 0 && objects[len(objects)-1]
+			}
+			continue
+		}
+		if expectKey {
+			expectKey, skip = false, tok == "flow_token"
+			continue
+		}
+		expectKey = len(objects) > 0 && objects[len(objects)-1]
+		if v, ok := tok.(string); ok && !skip {
+			n++
+			for _, r := range lex.Match(v, found[:0]) {
+				if !r.Category.Control() && !slices.Contains(dst, r) {
+					dst = append(dst, r)
+				}
+			}
+		}
+		skip = false
+	}
+	return dst
 }
 
 // Middleware is the screen as a chat.Middleware: chat.Chain(h,

@@ -3,6 +3,7 @@ package triage_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -249,10 +250,12 @@ func FuzzScreenDetect(f *testing.F) {
 		f.Add(s, uint8(0))
 	}
 	f.Add("", uint8(2))
-	kinds := []chat.Kind{chat.KindText, chat.KindChoice, chat.KindAudio, chat.KindImage, chat.KindDocument, chat.KindSticker, chat.KindReaction, chat.KindUnknown}
+	f.Add(`{"flow_token":"t","a":[{"b":"he hits me"}],"c":1}`, uint8(8))
+	f.Add(`{"a":}}]`, uint8(8))
+	kinds := []chat.Kind{chat.KindText, chat.KindChoice, chat.KindAudio, chat.KindImage, chat.KindDocument, chat.KindSticker, chat.KindReaction, chat.KindUnknown, chat.KindFlowReply}
 	f.Fuzz(func(t *testing.T, text string, k uint8) {
 		kind := kinds[int(k)%len(kinds)]
-		d := sf.screen.Detect(&chat.Message{ID: "fuzz", From: person("99"), Kind: kind, Text: text, Choice: text})
+		d := sf.screen.Detect(&chat.Message{ID: "fuzz", From: person("99"), Kind: kind, Text: text, Choice: text, Data: json.RawMessage(text)})
 		if d.HumanRequired != (d.Priority >= triage.Elevated) {
 			t.Fatalf("decision %+v: HumanRequired disagrees with the priority", d)
 		}
@@ -399,6 +402,35 @@ func TestZeroWidthSpaceAndApostropheVariants(t *testing.T) {
 		d := sf.screen.Detect(&chat.Message{ID: "wamid.zw", From: person("66"), Kind: chat.KindText, Text: text})
 		if d.Priority < triage.Urgent || d.Category != triage.Violence {
 			t.Errorf("%+q: %v %q; want urgent or higher, violence", text, d.Priority, d.Category)
+		}
+	}
+}
+
+// What a person types into a WhatsApp Flow form is screened like a
+// message, field by field; control words in a field do not count, and
+// the line's flow_token is not an answer.
+func TestFormAnswersAreScreened(t *testing.T) {
+	t.Parallel()
+	sf := newScreenFixture(t, friday10)
+	for _, c := range []struct {
+		data   string
+		urgent bool
+	}{
+		{`{"flow_token":"t1","name":"Amal","details":"my husband hits me every night"}`, true},
+		{`{"answers":[{"q":"why","a":"he is hitting me"}],"n":3,"ok":true,"x":null}`, true},
+		{`{"screen_0_details":"I need a lawyer","agree":true}`, false},
+		{`{"a":"he hits","b":"me"}`, false}, // no phrase across two fields
+		{`{"details":"STOP"}`, false},
+		{`{"flow_token":"he hits me"}`, false},
+		{`{"details":"he hits me"`, true}, // cut short: what came before the break still counts
+	} {
+		m := &chat.Message{ID: "wamid.form", From: person("67"), Kind: chat.KindFlowReply, Text: "Sent", Data: json.RawMessage(c.data)}
+		d := sf.screen.Detect(m)
+		if got := d.Priority >= triage.Urgent && d.Category == triage.Violence; got != c.urgent {
+			t.Errorf("%s: %v %q; want urgent violence %v", c.data, d.Priority, d.Category, c.urgent)
+		}
+		if d.Control {
+			t.Errorf("%s: a form field counted as a control word", c.data)
 		}
 	}
 }
