@@ -386,23 +386,7 @@ func TestStatusWebhooks(t *testing.T) {
 	srv.Close() // waits for the deliveries
 	var states []string
 	for _, b := range rc.got() {
-		var n struct {
-			Entry []struct {
-				Changes []struct {
-					Value struct {
-						Statuses []struct {
-							ID     string `json:"id"`
-							Status string `json:"status"`
-							Biz    string `json:"biz_opaque_callback_data"`
-						} `json:"statuses"`
-					} `json:"value"`
-				} `json:"changes"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(b, &n); err != nil {
-			t.Fatal(err)
-		}
-		s := n.Entry[0].Changes[0].Value.Statuses[0]
+		s := firstStatus(t, b)
 		if s.ID != r.MessageID || s.Biz != "case-9" {
 			t.Fatalf("status %+v", s)
 		}
@@ -437,27 +421,42 @@ func TestGroupStatusWebhooks(t *testing.T) {
 	srv.Close()
 	got := map[string]string{}
 	for _, b := range rc.got() {
-		var n struct {
-			Entry []struct {
-				Changes []struct {
-					Value struct {
-						Statuses []struct {
-							RecipientID   string `json:"recipient_id"`
-							RecipientType string `json:"recipient_type"`
-						} `json:"statuses"`
-					} `json:"value"`
-				} `json:"changes"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(b, &n); err != nil {
-			t.Fatal(err)
-		}
-		s := n.Entry[0].Changes[0].Value.Statuses[0]
+		s := firstStatus(t, b)
 		got[s.RecipientID] = s.RecipientType
 	}
 	if len(got) != 2 || got[group] != "group" || got[person] != "" {
 		t.Fatalf("recipient types by recipient: %v", got)
 	}
+}
+
+// statusItem is what the tests read of a status webhook's status.
+type statusItem struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	Biz           string `json:"biz_opaque_callback_data"`
+	RecipientID   string `json:"recipient_id"`
+	RecipientType string `json:"recipient_type"`
+}
+
+// firstStatus decodes the first status of a status webhook's body.
+func firstStatus(t *testing.T, body []byte) statusItem {
+	t.Helper()
+	var n struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Statuses []statusItem `json:"statuses"`
+				} `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &n); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Entry) == 0 || len(n.Entry[0].Changes) == 0 || len(n.Entry[0].Changes[0].Value.Statuses) == 0 {
+		t.Fatalf("no status in %s", body)
+	}
+	return n.Entry[0].Changes[0].Value.Statuses[0]
 }
 
 // conformance finds Meta's recorded webhooks; see the whatsapp package's
