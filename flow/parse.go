@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/impactchat/impactchat/internal/textnorm"
+	"github.com/impactchat/impactchat/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -118,7 +119,8 @@ func parse(name string, src []byte) (*Playbook, *parser) {
 			p.add(pb.Pos, "start with \"playbook: my-playbook-id\"", "file is empty")
 			return pb, p
 		}
-		p.add(yamlErrPos(name, err), "check the indentation near here, and put values holding : , ? # { } [ ] in quotes", "YAML: %s", yamlErrText(err))
+		at := Pos{File: name, Line: max(yamlerr.Where(src, err, brokenYAML), 1), Col: 1}
+		p.add(at, "check the indentation near here, and put values holding : , ? # { } [ ] in quotes", "YAML: %s", yamlerr.Text(err))
 		return pb, p
 	}
 	var extra yaml.Node
@@ -133,28 +135,12 @@ func parse(name string, src []byte) (*Playbook, *parser) {
 	return pb, p
 }
 
-// yamlErrPos pulls "line N" out of a YAML error, since the library reports
-// positions only in the message.
-func yamlErrPos(file string, err error) Pos {
-	s := err.Error()
-	if i := strings.Index(s, "line "); i >= 0 {
-		j := i + 5
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if n, convErr := strconv.Atoi(s[i+5 : j]); convErr == nil {
-			return Pos{File: file, Line: n, Col: 1}
-		}
-	}
-	return Pos{File: file, Line: 1, Col: 1}
-}
-
-func yamlErrText(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "line ") {
-		s = s[i+2:]
-	}
-	return s
+// brokenYAML reports whether src is invalid YAML for a reason other than
+// ending early.
+func brokenYAML(src []byte) bool {
+	var doc yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc)
+	return err != nil && !errors.Is(err, io.EOF) && !yamlerr.CutShort(err)
 }
 
 type entry struct {

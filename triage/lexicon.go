@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/impactchat/impactchat/internal/textnorm"
+	"github.com/impactchat/impactchat/internal/yamlerr"
 )
 
 // MatchMode says how a lexicon entry matches a message. Both sides are
@@ -266,7 +267,7 @@ func parseLexiconFile(name string, data []byte) (rules []Rule, errs []error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		fail(yamlErrLine(err), "is not valid YAML: %s", yamlErrText(err))
+		fail(yamlerr.Where(data, err, brokenYAML), "is not valid YAML: %s", yamlerr.Text(err))
 		return nil, errs
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -503,20 +504,12 @@ func parseEntry(file string, h fileHeader, e *yaml.Node, fail func(int, string, 
 	return r, true
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrLine(err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-func yamlErrText(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	s = yamlLineRE.ReplaceAllString(s, "")
-	return strings.Trim(strings.ReplaceAll(s, "  ", " "), " :")
+// brokenYAML reports whether src is invalid YAML for a reason other than
+// ending early.
+func brokenYAML(src []byte) bool {
+	var doc yaml.Node
+	err := yaml.Unmarshal(src, &doc)
+	return err != nil && !yamlerr.CutShort(err)
 }
 
 // Lexicon matches messages against every loaded entry in one pass over

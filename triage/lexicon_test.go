@@ -168,6 +168,9 @@ func TestLexiconErrorsNameFileAndLine(t *testing.T) {
 		{"short fragment", head + "entries:\n  - text: ab\n    mode: fragment\n", "f.yaml:6: fragment entry \"ab\" is 2 characters"},
 		{"empty entry", head + "entries:\n  - \"!!!\"\n", "f.yaml:6: entry \"!!!\" has no letters"},
 		{"duplicate", head + "entries:\n  - Hit me\n  - hit  ME!\n", "f.yaml:7: entry repeats the entry on line 6"},
+		// The YAML library names the line the list began on (6); the line
+		// that broke it is the one shown.
+		{"entry dedented", head + "entries:\n  - text: hit me\n    mode: phrase\n  - beat me\n mode: fragment\n", "f.yaml:9: is not valid YAML: did not find expected"},
 		{"bad priority", head + "entries:\n  - text: x y\n    priority: high\n", "f.yaml:7: entry priority \"high\" is not one of"},
 		{"no status", "format: 1\nlanguage: en\ncategory: violence\nentries: [a]\n", "f.yaml:1: status is missing"},
 		{"unknown category", "format: 1\nlanguage: en\ncategory: weather\nstatus: seed\nentries: [rain]\n", "f.yaml:3: category \"weather\" is not a known one"},
