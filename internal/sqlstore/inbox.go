@@ -381,6 +381,16 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	k := s.keys()
 	for _, r := range got {
 		c, err := b.decode(ctx, k, r)
+		if errors.Is(err, storage.ErrCorrupt) {
+			// A row that can never be read (damaged on disk, or sealed
+			// under a key no longer held) is set aside for the operator,
+			// so that it does not fail every claim and hold back the
+			// items claimed with it and the person's later messages.
+			if derr := b.DeadLetter(ctx, owner, r.seq, "corrupt: the stored event cannot be read"); derr != nil {
+				return nil, s.fail("inbox claim", errors.Join(err, derr))
+			}
+			continue
+		}
 		if err != nil {
 			return nil, s.fail("inbox claim", err)
 		}
