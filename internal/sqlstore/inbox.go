@@ -290,6 +290,14 @@ type claimedRow struct {
 	wrapped             []byte
 }
 
+// damagedRow is a row whose data key opened but whose body does not: the
+// row itself is damaged, not the keyring (a wrong master key fails every
+// row's key, and must never send the inbox to the dead letters).
+type damagedRow struct{ err error }
+
+func (e damagedRow) Error() string { return e.err.Error() }
+func (e damagedRow) Unwrap() error { return e.err }
+
 func (b inbox) decode(ctx context.Context, k *keys, r claimedRow) (storage.Claimed, error) {
 	box, err := k.open(ctx, r.part, r.wrapped)
 	if err != nil {
@@ -297,11 +305,11 @@ func (b inbox) decode(ctx context.Context, k *keys, r claimedRow) (storage.Claim
 	}
 	pt, err := openValue(box, r.body, "inbox", "body", subjectHex(r.keyHash))
 	if err != nil {
-		return storage.Claimed{}, err
+		return storage.Claimed{}, damagedRow{err}
 	}
 	parts, ok := unpack(pt, 3)
 	if !ok {
-		return storage.Claimed{}, fmt.Errorf("inbox body: %w", storage.ErrCorrupt)
+		return storage.Claimed{}, damagedRow{fmt.Errorf("inbox body: %w", storage.ErrCorrupt)}
 	}
 	var payload []byte
 	if len(parts[2]) > 0 {
@@ -381,11 +389,11 @@ RETURNING seq, ord, key_hash, part, body, at, attempts, lease_until, last_error,
 	k := s.keys()
 	for _, r := range got {
 		c, err := b.decode(ctx, k, r)
-		if errors.Is(err, storage.ErrCorrupt) {
-			// A row that can never be read (damaged on disk, or sealed
-			// under a key no longer held) is set aside for the operator,
-			// so that it does not fail every claim and hold back the
-			// items claimed with it and the person's later messages.
+		if errors.As(err, new(damagedRow)) {
+			// A row damaged on disk is set aside for the operator, so that
+			// it does not fail every claim and hold back the items claimed
+			// with it and the person's later messages. A data key that
+			// does not open (a wrong keyring) still fails the claim.
 			if derr := b.DeadLetter(ctx, owner, r.seq, "corrupt: the stored event cannot be read"); derr != nil {
 				return nil, s.fail("inbox claim", errors.Join(err, derr))
 			}
