@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -162,8 +163,23 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make browsers send Origin: null on our own posts
 	h.Set("Cache-Control", "no-store")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// The console's forms are small and URL-encoded (the largest
+		// field, a reply, is 4096 characters); the sign-in form is open
+		// to anyone, so no body is read past that, and no other encoding
+		// (a multipart body spools files to disk) is read at all.
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+			http.Error(w, "forms must be sent URL-encoded", http.StatusUnsupportedMediaType)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	}
 	c.mux.ServeHTTP(w, r)
 }
+
+// maxFormBody bounds a console form's body: a 4096-character reply of
+// four-byte characters, percent-encoded, with room to spare.
+const maxFormBody = 128 << 10
 
 var priorityNames = []string{"routine", "elevated", "urgent", "critical"}
 
