@@ -415,14 +415,21 @@ func (q *Queue) Raise(ctx context.Context, id string, p Priority, c Category) (I
 	return q.RaiseBy(ctx, id, p, c, "system", "")
 }
 
+// MaxReason bounds, in bytes, the reason staff give for changing a
+// priority, which the append-only audit log keeps.
+const MaxReason = 200
+
 // RaiseBy is Raise done by actor (a staff member's id) for reason, which the
-// audit log records.
+// audit log records (at most MaxReason bytes).
 func (q *Queue) RaiseBy(ctx context.Context, id string, p Priority, c Category, actor, reason string) (Item, error) {
 	if actor == "" {
 		return Item{}, errors.New("triage: raise: the actor is empty")
 	}
 	if !p.Valid() {
 		return Item{}, fmt.Errorf("triage: raise: priority %d is not a priority", p)
+	}
+	if len(reason) > MaxReason {
+		return Item{}, fmt.Errorf("triage: raise: reason is %d bytes; at most %d are allowed", len(reason), MaxReason)
 	}
 	t, err := q.tickets.Get(ctx, id)
 	if err != nil {
@@ -450,8 +457,8 @@ func (q *Queue) Lower(ctx context.Context, id string, p Priority, staff, reason 
 		return Item{}, fmt.Errorf("triage: lower: %w", ErrStaffRequired)
 	case reason == "":
 		return Item{}, errors.New("triage: lower: reason is empty; say why the priority goes down")
-	case len(reason) > 200:
-		return Item{}, fmt.Errorf("triage: lower: reason is %d bytes; at most 200 are allowed", len(reason))
+	case len(reason) > MaxReason:
+		return Item{}, fmt.Errorf("triage: lower: reason is %d bytes; at most %d are allowed", len(reason), MaxReason)
 	case !p.Valid():
 		return Item{}, fmt.Errorf("triage: lower: priority %d is not a priority", p)
 	case q.audit == nil:

@@ -84,8 +84,8 @@ func findContent(dir string) (content, error) {
 	}
 	c := content{fsys: os.DirFS(dir), where: dir}
 	for _, p := range []string{filepath.Join(dir, "line.yaml"), filepath.Join(dir, "helpline", "line.yaml")} {
-		if b, err := os.ReadFile(p); err == nil {
-			c.line, c.lineName = b, p
+		if b, err := readAtMost(p, maxLineFile+1); err == nil {
+			c.line, c.lineName = b, p // parseLine refuses it when too long
 			break
 		}
 	}
@@ -567,4 +567,15 @@ func (qa queueAdapter) SetPriority(ctx context.Context, id string, p int, staff,
 func (qa queueAdapter) Close(ctx context.Context, id, staff, outcome string) error {
 	_, err := qa.q.Resolve(ctx, id, staff, outcome)
 	return err
+}
+
+// readAtMost reads at most n bytes of the file at p: a file given by the
+// operator may be anything, a device included.
+func readAtMost(p string, n int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, n))
 }

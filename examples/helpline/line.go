@@ -67,7 +67,7 @@ var weekdays = map[string]time.Weekday{
 // (and the line, for what the YAML decoder finds).
 func parseLine(name string, data []byte) (*lineConfig, error) {
 	if len(data) > maxLineFile {
-		return nil, fmt.Errorf("%s: %d bytes; at most %d are allowed", name, len(data), maxLineFile)
+		return nil, fmt.Errorf("%s: more than %d bytes; at most %d are allowed", name, maxLineFile, maxLineFile)
 	}
 	var c lineConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))

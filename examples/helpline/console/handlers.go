@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -441,6 +442,10 @@ func (c *Console) priority(w http.ResponseWriter, r *http.Request) {
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	if level != t.Priority && reason == "" {
 		c.showTicket(w, r, false, "", "Changing a priority needs a reason; it is recorded.")
+		return
+	}
+	if n := len(reason); n > maxPriorityReason {
+		c.showTicket(w, r, false, "", fmt.Sprintf("The reason is %d bytes long; at most %d are kept. Shorten it.", n, maxPriorityReason))
 		return
 	}
 	if level > t.Priority && level >= urgentPriority && !(t.State == storage.TicketClaimed && t.Assignee == p.staff.ID) {

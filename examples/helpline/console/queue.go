@@ -45,6 +45,9 @@ func (q StoreQueue) SetPriority(ctx context.Context, id string, p int, staff, re
 	if p < t.Priority && reason == "" {
 		return errors.New("set priority: lowering a priority needs a reason")
 	}
+	if len(reason) > maxPriorityReason {
+		return fmt.Errorf("set priority: reason is %d bytes; at most %d are allowed", len(reason), maxPriorityReason)
+	}
 	old := t.Priority
 	t.Priority = p
 	if _, err := q.Store.Tickets().Update(ctx, t, q.now()); err != nil {
@@ -73,3 +76,7 @@ func (q StoreQueue) Close(ctx context.Context, id, staff, outcome string) error 
 	return q.Store.Audit().Append(ctx, storage.AuditEntry{At: now, Actor: staff, Action: "ticket.closed", Target: id,
 		Detail: map[string]string{"outcome": outcome}})
 }
+
+// maxPriorityReason bounds the reason for a priority change, in bytes, as
+// triage.Queue does (triage.MaxReason): the audit log keeps it for good.
+const maxPriorityReason = 200
