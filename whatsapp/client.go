@@ -514,7 +514,11 @@ func (c *Client) once(req *http.Request, v any, idempotent bool) (*http.Response
 		}
 		return resp, nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(v); err != nil {
+	body := &io.LimitedReader{R: resp.Body, N: maxResponseBody + 1}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		if body.N == 0 {
+			return resp, fmt.Errorf("whatsapp: read response (http %d): the body is larger than %d bytes", resp.StatusCode, maxResponseBody)
+		}
 		return resp, fmt.Errorf("whatsapp: decode response (http %d): %w", resp.StatusCode, err)
 	}
 	return resp, nil

@@ -145,6 +145,7 @@ func (s *GroupsService) List(ctx context.Context, phoneNumberID string) iter.Seq
 			return
 		}
 		after := ""
+		var cur cursors
 		for {
 			q := url.Values{}
 			if after != "" {
@@ -176,6 +177,10 @@ func (s *GroupsService) List(ctx context.Context, phoneNumberID string) iter.Seq
 			}
 			next := p.Paging.Cursors.After
 			if p.Paging.Next == "" || next == "" || next == after || len(p.Data.Groups) == 0 {
+				return
+			}
+			if err := cur.next(next); err != nil {
+				yield(GroupSummary{}, fmt.Errorf("whatsapp: list groups: %w", err))
 				return
 			}
 			after = next

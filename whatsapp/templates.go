@@ -243,6 +243,7 @@ func pages[T any](ctx context.Context, c *Client, op, field, id, edge string, q 
 			yield(zero, fmt.Errorf("whatsapp: %s: %w", op, err))
 			return
 		}
+		var cur cursors
 		for {
 			path := url.PathEscape(id) + edge
 			if len(q) > 0 {
@@ -267,10 +268,38 @@ func pages[T any](ctx context.Context, c *Client, op, field, id, edge string, q 
 			if p.Paging.Next == "" || after == "" || after == q.Get("after") || len(p.Data) == 0 {
 				return
 			}
+			if err := cur.next(after); err != nil {
+				yield(zero, fmt.Errorf("whatsapp: %s: %w", op, err))
+				return
+			}
 			q = cloneValues(q)
 			q.Set("after", after)
 		}
 	}
+}
+
+// maxPages bounds the pages one listing reads: ten times the most any
+// account holds at Meta's largest page size.
+const maxPages = 1000
+
+// cursors remembers the cursors a listing has followed, so that an API
+// whose cursors come round again, or never end, cannot keep it reading.
+type cursors struct {
+	seen map[string]bool
+}
+
+func (c *cursors) next(after string) error {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[after] {
+		return errors.New("the API returned a page cursor it had returned before; stopped listing")
+	}
+	if len(c.seen) >= maxPages {
+		return fmt.Errorf("more than %d pages; stopped listing", maxPages)
+	}
+	c.seen[after] = true
+	return nil
 }
 
 func cloneValues(q url.Values) url.Values {
