@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -161,6 +162,9 @@ func Parse(data []byte) (*Ring, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("keyring: line %d is longer than %d bytes", line+1, bufio.MaxScanTokenSize)
+		}
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	if index == nil {
@@ -232,6 +236,27 @@ func FromFile(path string, opts ...Option) (*Ring, error) {
 	return r, err
 }
 
+// maxKeyFile bounds a key file: some four thousand rotations.
+const maxKeyFile = 256 << 10
+
+// readKeyFile reads the key file at path, refusing one over maxKeyFile
+// without reading it all.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("keyring: key file %s is larger than %d bytes", path, maxKeyFile)
+	}
+	return data, nil
+}
+
 func load(path string) (*Ring, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -240,9 +265,9 @@ func load(path string) (*Ring, error) {
 	if info.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("keyring: key file %s has mode %#o; others may read it (want 0600)", path, info.Mode().Perm())
 	}
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return nil, err
 	}
 	r, err := Parse(data)
 	if err != nil {
@@ -308,9 +333,9 @@ func Rotate(path string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("keyring: %w", err)
+		return 0, err
 	}
 	if r.current == math.MaxUint32 {
 		return 0, fmt.Errorf("keyring: rotate: the newest master key has the last version (%d); a key file can hold no later one", r.current)
