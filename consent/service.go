@@ -425,6 +425,10 @@ func (s *Service) project(st storage.ConsentState, found bool, ref storage.Conta
 		}
 		next.Erased = true
 		next.Hold = false
+		// A clean start: a notice shown before the erasure is neither
+		// waiting for an answer (the person's next message gets the notice
+		// again) nor answerable (a tap on its old button is not consent).
+		next.Prompts, next.PromptAt = 0, time.Time{}
 	case EventExportRequested:
 		// Answering the request is a legal obligation (GDPR Art. 12, 15):
 		// the ledger names the person again, sealed, so that staff can
