@@ -193,7 +193,9 @@ func (s *Service) urgentCaseHold(ctx context.Context, ref storage.ContactRef) (*
 		return nil, nil
 	}
 	return &Hold{
-		Reason:   "open case with priority " + strconv.Itoa(t.Priority) + " (ticket " + t.ID + ")",
+		// No ticket id: the hold outlives the erasure on the ledger, and
+		// must not link the erased person to their case.
+		Reason:   "open case with priority " + strconv.Itoa(t.Priority),
 		Actor:    ActorSystem,
 		ReviewAt: s.now().Add(s.holdReview).UTC(),
 	}, nil

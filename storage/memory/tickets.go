@@ -169,6 +169,10 @@ func (v ticketsView) Update(ctx context.Context, t storage.Ticket, now time.Time
 	if cur.Version != t.Version {
 		return storage.Ticket{}, fmt.Errorf("tickets update %q: version %d, stored %d: %w", t.ID, t.Version, cur.Version, storage.ErrConflict)
 	}
+	if cur.Contact == (storage.ContactRef{}) && len(t.Notes) > 0 {
+		// As the SQL stores: an erased contact's ticket keeps no notes.
+		return storage.Ticket{}, fmt.Errorf("tickets update %q: %w", t.ID, &storage.FieldError{Field: "notes", Problem: "cannot be kept: the ticket's contact was erased"})
+	}
 	wasClosed := cur.State == storage.TicketClosed
 	closing := t.State == storage.TicketClosed
 	if wasClosed && !closing {
