@@ -51,6 +51,19 @@ func (s *Service) gate(ctx context.Context, r chat.Replier, m *chat.Message, nex
 	now := s.now()
 	ctx = withStateMemo(ctx, ref, st, found, now)
 	kw, isKW := s.control(m)
+	if found && !st.Erased && State(st.Purposes[string(chat.PurposeCore)].State) == StateWithdrawn && !(isKW && kw.Action == ActionErase) {
+		// A message that waited behind the person's erasure request has
+		// been screened (the screen runs first); now that it is handled,
+		// the erasure finishes, or waits for the next one.
+		h, err := s.History(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if erasureWaiting(h) {
+			_, err := s.holdOrErase(ctx, ref, ActorSystem)
+			return err
+		}
+	}
 	lang := s.language(st, found, kw, isKW, m)
 	if isKW {
 		switch kw.Action {
@@ -487,7 +500,7 @@ func (s *Service) chatErase(ctx context.Context, r chat.Replier, m *chat.Message
 			s.log.LogAttrs(ctx, slog.LevelWarn, "consent: erasure confirmation not sent; erasing anyway")
 		}
 		res, err := s.Erase(ctx, ref, req)
-		if err != nil || res.Erased {
+		if err != nil || res.Erased || res.Waiting {
 			return err
 		}
 		hold = res.Hold // a hold appeared in between: say so

@@ -94,13 +94,20 @@ func (s *Service) cancelPending(ctx context.Context, ref storage.ContactRef) err
 type ErasureResult struct {
 	Erased bool  // everything was erased; only the ledger's tombstone is left
 	Hold   *Hold // the hold that delays the erasure, when not erased
+	// Waiting is set when messages of the person still wait to be handled:
+	// the erasure would drop them unscreened (an urgent one too), so it is
+	// finished when the last of them is handled (see Middleware).
+	Waiting bool
 }
 
 // Erase withdraws every purpose and erases everything held about the person
 // through storage.Store.Erase, leaving the consent ledger as the tombstone.
 // A hold (placed by staff, or found by a HoldCheck such as an open urgent
 // case) delays it: the hold is recorded with its reason, actor and review
-// date, and ReleaseHold finishes the erasure later.
+// date, and ReleaseHold finishes the erasure later. Messages of the person
+// still waiting in the inbox (sent after the request) delay it too, with
+// Waiting set: the erasure would drop them unscreened, so it finishes when
+// the gate handles the last of them.
 func (s *Service) Erase(ctx context.Context, ref storage.ContactRef, req Request) (ErasureResult, error) {
 	if err := ref.Validate(); err != nil {
 		return ErasureResult{}, fmt.Errorf("consent: erase: %w", err)
@@ -114,6 +121,12 @@ func (s *Service) Erase(ctx context.Context, ref storage.ContactRef, req Request
 	if err := s.cancelPending(ctx, ref); err != nil {
 		return ErasureResult{}, err
 	}
+	return s.holdOrErase(ctx, ref, req.actor())
+}
+
+// holdOrErase finishes a requested erasure: it records the hold that delays
+// it, if any, or erases now, unless messages of the person wait.
+func (s *Service) holdOrErase(ctx context.Context, ref storage.ContactRef, actor string) (ErasureResult, error) {
 	hold, err := s.holdFor(ctx, ref)
 	if err != nil {
 		return ErasureResult{}, err
@@ -133,19 +146,50 @@ func (s *Service) Erase(ctx context.Context, ref storage.ContactRef, req Request
 		}
 		return ErasureResult{Hold: hold}, nil
 	}
-	return ErasureResult{Erased: true}, s.eraseNow(ctx, ref, req.actor())
+	erased, err := s.eraseNow(ctx, ref, actor)
+	return ErasureResult{Erased: erased, Waiting: err == nil && !erased}, err
 }
 
-func (s *Service) eraseNow(ctx context.Context, ref storage.ContactRef, actor string) error {
+// eraseNow erases the person unless messages of theirs wait in the inbox
+// (beyond the one being handled): Store.Erase would drop them before they
+// were screened. It reports whether it erased.
+func (s *Service) eraseNow(ctx context.Context, ref storage.ContactRef, actor string) (bool, error) {
 	forgetState(ctx)
-	if err := s.store.Erase(ctx, ref); err != nil {
-		return fmt.Errorf("consent: erase: %w", err)
+	if e, ok := s.store.(storage.IdleEraser); ok {
+		allow := 0
+		if _, handling := chat.ContactFrom(ctx, ref); handling {
+			allow = 1 // the message being handled, which the runtime acks next
+		}
+		erased, err := e.EraseIfIdle(ctx, ref, allow)
+		if err != nil {
+			return false, fmt.Errorf("consent: erase: %w", err)
+		}
+		if !erased {
+			s.log.LogAttrs(ctx, slog.LevelInfo, "consent: erasure waits for the person's messages to be handled")
+			return false, nil
+		}
+	} else if err := s.store.Erase(ctx, ref); err != nil {
+		return false, fmt.Errorf("consent: erase: %w", err)
 	}
 	if _, err := s.appendEvent(ctx, ref, entry{typ: EventErased, actor: actor, method: "store"}); err != nil {
-		return err
+		return true, err
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "consent: contact erased")
-	return nil
+	return true, nil
+}
+
+// erasureWaiting reports whether the ledger holds an erasure requested and
+// neither finished, held, nor overtaken by a new consent.
+func erasureWaiting(h []storage.ConsentEvent) bool {
+	for i := len(h) - 1; i >= 0; i-- {
+		switch EventType(h[i].Type) {
+		case EventErasureRequested:
+			return true
+		case EventErased, EventHoldPlaced, EventGranted, EventReconfirmed:
+			return false
+		}
+	}
+	return false
 }
 
 // holdFor returns the hold that delays an erasure now: one in the ledger, or
@@ -245,7 +289,8 @@ func (s *Service) ReleaseHold(ctx context.Context, ref storage.ContactRef, actor
 	if err != nil || hold != nil {
 		return ErasureResult{Hold: hold}, err
 	}
-	return ErasureResult{Erased: true}, s.eraseNow(ctx, ref, actor)
+	erased, err := s.eraseNow(ctx, ref, actor)
+	return ErasureResult{Erased: erased, Waiting: err == nil && !erased}, err
 }
 
 // RightsRequest is a request a person made that staff must complete: a copy
