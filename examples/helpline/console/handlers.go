@@ -383,6 +383,14 @@ func (c *Console) send(w http.ResponseWriter, r *http.Request, t storage.Ticket,
 		c.showTicket(w, r, false, "", "The message was not sent: "+sendProblem(err))
 		return
 	}
+	if cur, err := c.cfg.Store.Tickets().Get(r.Context(), t.ID); err == nil && cur.Contact == (storage.ContactRef{}) {
+		// The person was erased while the message went out: nothing of it
+		// is kept. (A store-side refusal would also close the short gap
+		// between this read and the record.)
+		c.audit(r.Context(), p.staff.ID, "ticket.replied", t.ID, map[string]string{"kind": kind})
+		http.Redirect(w, r, c.cfg.Prefix+"/t/"+t.ID+"?flash="+url.QueryEscape("Sent; the person's data has since been erased, so the message is not kept."), http.StatusSeeOther)
+		return
+	}
 	now := c.cfg.Now()
 	rec := storage.MessageRecord{ID: res.MessageID, Contact: t.Contact, Direction: storage.Outbound, Kind: kind,
 		Body: body, Purpose: string(chat.PurposeCore), Staff: p.staff.ID, Status: storage.DeliverySent, StatusAt: now, At: now}
