@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/impactchat/impactchat/storage"
 )
@@ -111,9 +112,19 @@ func TestAckBatcherFailureReachesEveryCaller(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.running || len(b.queue) != 0 {
-		t.Fatalf("batcher left running=%v with %d queued", b.running, len(b.queue))
+	// The drain answers its callers before it looks at the queue again and
+	// stops: wait for it to stop (10 s means it never will).
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		b.mu.Lock()
+		running, queued := b.running, len(b.queue)
+		b.mu.Unlock()
+		if queued != 0 {
+			t.Fatalf("batcher left %d queued", queued)
+		}
+		if !running {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
+	t.Fatal("the batcher never stopped after answering every caller")
 }
