@@ -56,8 +56,10 @@ type Broadcasts interface {
 	// Update writes b if b.Version is still stored (ErrConflict otherwise).
 	Update(ctx context.Context, b Broadcast) (Broadcast, error)
 	// AddRecipients appends a batch atomically; Seq values (from 1) must be
-	// new (ErrConflict otherwise). An empty State is stored as queued.
-	// ErrNotFound if the campaign is unknown.
+	// new (ErrConflict otherwise). An empty State is stored as queued. A
+	// recipient whose person the consent ledger says is erased is stored
+	// as Erase leaves one: skipped, reason "erased", without Contact or
+	// Params. ErrNotFound if the campaign is unknown.
 	AddRecipients(ctx context.Context, id string, rs []Recipient) error
 	// Recipients lists recipients in state (all when empty) with Seq >
 	// after, in Seq order, at most limit.

@@ -138,11 +138,25 @@ func (bs broadcasts) AddRecipients(ctx context.Context, id string, rs []storage.
 		k := s.keys()
 		for _, r := range rs {
 			subj := s.subject(r.Contact)
+			rec := recipientRecord(id, r.Seq)
+			var erased bool
+			err := q.scanRow(ctx, "SELECT erased <> 0 FROM consent_states WHERE subject = ?", []any{subj}, &erased)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if erased {
+				// Erased since the campaign chose them: stored as Erase
+				// leaves a recipient, with nothing of the person.
+				if _, err := q.exec(ctx, `INSERT INTO recipients (broadcast, seq, subject, ref, params, state, message_hash, message_sealed, reason, attempts, updated_at)
+VALUES (?, ?, NULL, NULL, NULL, ?, NULL, NULL, 'erased', 0, ?)`, id, r.Seq, string(storage.RecipientSkipped), ts(now)); err != nil {
+					return err
+				}
+				continue
+			}
 			box, err := k.forWrite(ctx, q, subj)
 			if err != nil {
 				return err
 			}
-			rec := recipientRecord(id, r.Seq)
 			var params []byte
 			if r.Params != nil {
 				params = box.Seal(r.Params, aad("recipients", "params", rec))

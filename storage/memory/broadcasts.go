@@ -184,6 +184,12 @@ func (v broadcastsView) AddRecipients(ctx context.Context, id string, rs []stora
 		if rec.UpdatedAt.IsZero() {
 			rec.UpdatedAt = now
 		}
+		if c := s.consent.bySubject[s.subject(rec.Contact)]; c != nil && c.state.Erased {
+			// Erased since the campaign chose them: kept as Erase leaves
+			// a recipient, with nothing of the person.
+			rec.Contact, rec.Params, rec.MessageID = storage.ContactRef{}, nil, ""
+			rec.State, rec.Reason, rec.UpdatedAt = storage.RecipientSkipped, "erased", now
+		}
 		b.bySeq[rec.Seq] = rec
 		if rec.MessageID != "" {
 			d.byMessage[s.messageKey(rec.MessageID)] = recipientKey{id, rec.Seq}
