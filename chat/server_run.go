@@ -603,7 +603,17 @@ func (s *Server) settle(r *runState, f *flight, kind string, op func(ctx context
 		if err == nil {
 			return true
 		}
-		last := try == 3 || errors.Is(err, storage.ErrLeaseLost) || errors.Is(err, storage.ErrClosed)
+		if errors.Is(err, storage.ErrLeaseLost) {
+			// Not a failure of the inbox: the item is no longer this
+			// server's, because its lease passed to another (which handles
+			// it again) or because the person was erased while it was
+			// handled (which ends it).
+			s.log.LogAttrs(context.WithoutCancel(r.work), slog.LevelWarn,
+				"chat: the inbox no longer holds this event for this server (lease passed on, or the person erased)",
+				slog.Int64("seq", f.c.Seq), slog.String("key", redact.MessageID(f.c.Key)), slog.String("kind", kind))
+			return false
+		}
+		last := try == 3 || errors.Is(err, storage.ErrClosed)
 		if last {
 			s.log.LogAttrs(context.WithoutCancel(r.work), slog.LevelError,
 				"chat: could not settle an event with the inbox; it will be handled again when its lease ends",
